@@ -1,0 +1,90 @@
+// Trusting a registry (DESIGN §5): thresholds, admin-set change chains, rollback protection,
+// and the bundle that shops download (registry + admin history + revocation lists).
+#pragma once
+
+#include <passkoop/envelope.hpp>
+#include <passkoop/registry.hpp>
+#include <passkoop/revocations.hpp>
+
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace passkoop {
+
+// A bundle file larger than this is refused before parsing.
+inline constexpr std::size_t kMaxBundleBytes = 16 * 1024 * 1024;
+inline constexpr std::size_t kMaxHistoryEnvelopes = 1024;
+
+enum class TrustFailure {
+    too_large,              // input over its size limit
+    malformed,              // not JSON, or not the expected structure
+    wrong_payload_type,     // envelope of another kind of document
+    bad_payload,            // signed payload does not parse as a registry
+    not_enough_signatures,  // fewer than threshold distinct valid admin signatures
+    broken_admin_chain,     // admin set changed without the previous set's threshold
+    rollback,               // older than the version already trusted
+    version_conflict,       // same version as trusted, different bytes: an alarm
+    previous_mismatch,      // `previous` is not the hash of the version before it
+};
+std::string_view to_string(TrustFailure failure);
+
+struct TrustError {
+    TrustFailure failure;
+    std::string detail;  // in the current language, names the version and the reason
+};
+
+// What a verifier already trusts: a pinned initial registry or the last one it accepted.
+struct TrustAnchor {
+    Registry registry;
+    Hash256 payload_hash{};
+};
+
+struct ThresholdCount {
+    std::size_t valid = 0;   // distinct admin keys of the set with a valid signature
+    std::int64_t needed = 0;
+    bool met() const { return static_cast<std::int64_t>(valid) >= needed; }
+};
+ThresholdCount count_threshold(const Envelope& envelope, const AdminSet& admins);
+
+// Parses a registry envelope's payload after checking its type (no signature check).
+[[nodiscard]] std::expected<Registry, TrustError> read_registry_envelope(const Envelope& envelope);
+
+// Decides whether `candidate` may be trusted.
+// Without an anchor it must carry a threshold of its own admin set (self-consistency only).
+// With one: lower versions are a rollback, the same version with other bytes a conflict, and
+// every admin-set change after the anchor must be signed by a threshold of the set before it
+// and of its own set; `admin_history` supplies the envelopes of those changes.
+[[nodiscard]] std::expected<Registry, TrustError> accept_registry(
+    const Envelope& candidate, const std::vector<Envelope>& admin_history, const TrustAnchor* anchor);
+
+// A verified bundle, ready for pass verification.
+struct TrustedBundle {
+    Registry registry;
+    Envelope registry_envelope;
+    Hash256 registry_hash{};
+    std::unordered_set<std::uint64_t> revoked;           // pass ids
+    std::map<std::uint16_t, std::int64_t> revocation_sequences;  // coop → sequence in force
+    std::vector<std::string> warnings;  // revocation lists ignored, and why
+
+    TrustAnchor anchor() const { return {registry, registry_hash}; }
+};
+
+// Loads a bundle: size limit, structure, registry trust (as accept_registry), then each
+// revocation list, kept only if signed by a non-compromised key of its own coop or by an admin
+// threshold; a failing list is ignored with a warning, never the whole bundle.
+[[nodiscard]] std::expected<TrustedBundle, TrustError> load_bundle(std::string_view bytes,
+                                                                   const TrustAnchor* anchor);
+
+// Writes a bundle document.
+std::string bundle_to_string(const Envelope& registry, const std::vector<Envelope>& admin_history,
+                             const std::vector<Envelope>& revocations);
+
+// Reads a lone registry envelope file's bytes (size-limited, strict structure).
+[[nodiscard]] std::expected<Envelope, TrustError> parse_envelope_text(std::string_view bytes);
+
+}  // namespace passkoop

@@ -1,0 +1,85 @@
+#include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
+#include <passkoop/registry.hpp>
+#include <passkoop/revocations.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace passkoop {
+
+using nlohmann::json;
+
+std::string pass_id_hex(std::uint64_t id) {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
+    return buf;
+}
+
+std::expected<std::uint64_t, std::string> parse_pass_id(std::string_view hex) {
+    std::uint64_t id = 0;
+    bool ok = hex.size() == 16;
+    for (std::size_t i = 0; ok && i < hex.size(); ++i) {
+        const char c = hex[i];
+        const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        ok = v >= 0;
+        id = id << 4 | static_cast<std::uint64_t>(v < 0 ? 0 : v);
+    }
+    if (!ok)
+        return std::unexpected(tr("identifiant de pass : 16 caractères hexadécimaux minuscules attendus",
+                                  "pass id: 16 lowercase hex characters expected") +
+                               std::string(" (") + std::string(hex.substr(0, 40)) + ")");
+    return id;
+}
+
+std::expected<RevocationList, std::string> parse_revocations_payload(std::string_view bytes) {
+    const json doc = json::parse(bytes, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return std::unexpected(std::string(tr("JSON invalide", "invalid JSON")));
+    std::string where;
+    if (!has_only_exact_values(doc, where)) return std::unexpected("revocations" + where);
+    auto fail = [](const std::string& field, const char* fr, const char* en) {
+        return std::unexpected("revocations." + field + " : " + tr(fr, en));
+    };
+    if (doc.value("type", json()) != "passkoop-revocations")
+        return fail("type", "« passkoop-revocations » attendu", "\"passkoop-revocations\" expected");
+    RevocationList list;
+    const json coop = doc.value("coop", json());
+    if (!coop.is_number_integer() || coop.get<std::int64_t>() < 1 || coop.get<std::int64_t>() > 65535)
+        return fail("coop", "numéro de coop 1..65535 attendu", "coop number 1..65535 expected");
+    list.coop = static_cast<std::uint16_t>(coop.get<std::int64_t>());
+    const json sequence = doc.value("sequence", json());
+    if (!sequence.is_number_integer() || sequence.get<std::int64_t>() < 0)
+        return fail("sequence", "entier positif attendu", "non-negative integer expected");
+    list.sequence = sequence.get<std::int64_t>();
+    const json issued = doc.value("issued_at", json());
+    const auto issued_at = issued.is_string() ? parse_instant(issued.get<std::string>()) : std::nullopt;
+    if (!issued_at) return fail("issued_at", "instant AAAA-MM-JJTHH:MM:SSZ attendu", "instant YYYY-MM-DDTHH:MM:SSZ expected");
+    list.issued_at = *issued_at;
+    const auto entries = doc.find("entries");
+    if (entries == doc.end() || !entries->is_array()) return fail("entries", "tableau attendu", "array expected");
+    list.entries.reserve(entries->size());
+    for (std::size_t i = 0; i < entries->size(); ++i) {
+        const json& e = (*entries)[i];
+        const std::string path = "entries[" + std::to_string(i) + "]";
+        if (!e.is_object() || !e.contains("pass_id") || !e["pass_id"].is_string() || !e.contains("until") ||
+            !e["until"].is_string())
+            return fail(path, "pass_id et until attendus", "pass_id and until expected");
+        const auto id = parse_pass_id(e["pass_id"].get_ref<const std::string&>());
+        if (!id) return std::unexpected("revocations." + path + ".pass_id : " + id.error());
+        const auto until = parse_day(e["until"].get_ref<const std::string&>());
+        if (!until) return fail(path + ".until", "date AAAA-MM-JJ attendue", "date YYYY-MM-DD expected");
+        list.entries.push_back({*id, *until});
+    }
+    return list;
+}
+
+std::string revocations_payload(const RevocationList& list) {
+    json entries = json::array();
+    for (const auto& e : list.entries) entries.push_back({{"pass_id", pass_id_hex(e.pass_id)}, {"until", format_day(e.until)}});
+    const json doc = {{"type", "passkoop-revocations"}, {"coop", list.coop}, {"sequence", list.sequence},
+                      {"issued_at", format_instant(list.issued_at)}, {"entries", entries}};
+    return doc.dump();
+}
+
+}  // namespace passkoop
