@@ -1,1 +1,107 @@
-int main(){}
+// passkoop: the command line of coops' volunteers and registry admins.
+#include "cli.hpp"
+#include "commands.hpp"
+
+#include <passkoop/bytes.hpp>
+#include <passkoop/i18n.hpp>
+#include <passkoop/keyfile.hpp>
+
+#include <iostream>
+#include <map>
+
+namespace {
+
+using namespace passkoop;
+using namespace passkoop::cli;
+
+void print_help() {
+    std::cout << tr(
+        "passkoop — le pass visiteur des supermarchés coopératifs\n"
+        "\n"
+        "Clés et passes (bénévole d'une coop) :\n"
+        "  passkoop keygen --out FICHIER [--no-passphrase] [--force]     crée une clé, affiche la clé publique\n"
+        "  passkoop pubkey --key FICHIER                                  affiche la clé publique d'un fichier de clé\n"
+        "  passkoop issue --key FICHIER --coop N --key-number K --member M [--seq S] [--name TEXTE]\n"
+        "                 [--days J | --until AAAA-MM-JJ] [--kind member|tester] [--issued AAAA-MM-JJ]\n"
+        "  passkoop revoke --key FICHIER --coop N --list LISTE.json (--pass TEXTE | --pass-id ID --until AAAA-MM-JJ)...\n"
+        "\n"
+        "Vérifier (caisse) :\n"
+        "  passkoop verify --registry BUNDLE [--pin REGISTRE] [--at AAAA-MM-JJ] [--json] [TEXTE]\n"
+        "                 code de sortie 0 valide, 1 non valide, 2 erreur d'usage ou de fichier\n"
+        "\n"
+        "Registre (admins) :\n"
+        "  passkoop registry init --out BROUILLON (--from ACTUEL | --name NOM --coop N --public-key B64|--key-file F)\n"
+        "  passkoop registry add-coop BROUILLON --number N --name NOM [--city --department --country --stage --website --latitude --longitude]\n"
+        "  passkoop registry set-key BROUILLON --coop N --key-number K [--public-key B64|--key-file F] [--not-before D] [--not-after D] [--status active|retired|compromised]\n"
+        "  passkoop registry set-policy BROUILLON --coop N [--welcomes oui|non] [--max-visits N] [--window-days J] [--conditions members|surcharge] [--surcharge-percent P] [--accepted all|1,2] [--note TEXTE]\n"
+        "  passkoop registry add-admin BROUILLON --name NOM --coop N --public-key B64|--key-file F [--threshold K]\n"
+        "  passkoop registry remove-admin BROUILLON --key-id ID [--threshold K]\n"
+        "  passkoop registry sign FICHIER [--key CLE_ADMIN] [--merge AUTRE.json]... [--out FICHIER]\n"
+        "  passkoop registry verify FICHIER [--previous VERSION_PRECEDENTE] [--pin REGISTRE]\n"
+        "  passkoop registry show FICHIER [--brief]      passkoop registry diff ANCIEN NOUVEAU\n"
+        "  passkoop registry bundle --registry REGISTRE --out BUNDLE [--from ANCIEN_BUNDLE] [--history F]... [--revocations F]...\n"
+        "\n"
+        "Options générales : --lang fr|en (ou PASSKOOP_LANG=en). Phrase de passe : invite, ou PASSKOOP_PASSPHRASE.\n",
+        "passkoop — the visitor pass of cooperative supermarkets\n"
+        "\n"
+        "Keys and passes (a coop's volunteer):\n"
+        "  passkoop keygen --out FILE [--no-passphrase] [--force]         makes a key, prints its public key\n"
+        "  passkoop pubkey --key FILE                                     prints the public key of a key file\n"
+        "  passkoop issue --key FILE --coop N --key-number K --member M [--seq S] [--name TEXT]\n"
+        "                 [--days D | --until YYYY-MM-DD] [--kind member|tester] [--issued YYYY-MM-DD]\n"
+        "  passkoop revoke --key FILE --coop N --list LIST.json (--pass TEXT | --pass-id ID --until YYYY-MM-DD)...\n"
+        "\n"
+        "Verify (till):\n"
+        "  passkoop verify --registry BUNDLE [--pin REGISTRY] [--at YYYY-MM-DD] [--json] [TEXT]\n"
+        "                 exit code 0 valid, 1 not valid, 2 usage or file error\n"
+        "\n"
+        "Registry (admins):\n"
+        "  passkoop registry init --out DRAFT (--from CURRENT | --name NAME --coop N --public-key B64|--key-file F)\n"
+        "  passkoop registry add-coop DRAFT --number N --name NAME [--city --department --country --stage --website --latitude --longitude]\n"
+        "  passkoop registry set-key DRAFT --coop N --key-number K [--public-key B64|--key-file F] [--not-before D] [--not-after D] [--status active|retired|compromised]\n"
+        "  passkoop registry set-policy DRAFT --coop N [--welcomes yes|no] [--max-visits N] [--window-days D] [--conditions members|surcharge] [--surcharge-percent P] [--accepted all|1,2] [--note TEXT]\n"
+        "  passkoop registry add-admin DRAFT --name NAME --coop N --public-key B64|--key-file F [--threshold K]\n"
+        "  passkoop registry remove-admin DRAFT --key-id ID [--threshold K]\n"
+        "  passkoop registry sign FILE [--key ADMIN_KEY] [--merge OTHER.json]... [--out FILE]\n"
+        "  passkoop registry verify FILE [--previous PREVIOUS_VERSION] [--pin REGISTRY]\n"
+        "  passkoop registry show FILE [--brief]         passkoop registry diff OLD NEW\n"
+        "  passkoop registry bundle --registry REGISTRY --out BUNDLE [--from OLD_BUNDLE] [--history F]... [--revocations F]...\n"
+        "\n"
+        "General options: --lang fr|en (or PASSKOOP_LANG=en). Passphrase: prompt, or PASSKOOP_PASSPHRASE.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    language_from_environment();
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if ((a == "--lang" && i + 1 < argc) || a.starts_with("--lang=")) {
+            const std::string value = a == "--lang" ? argv[++i] : a.substr(7);
+            set_language(value == "en" ? Lang::en : Lang::fr);
+            continue;
+        }
+        args.push_back(a);
+    }
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        print_help();
+        return args.empty() ? kExitUsage : kExitOk;
+    }
+    static const std::map<std::string, int (*)(const Argv&)> commands = {
+        {"keygen", cmd_keygen}, {"pubkey", cmd_pubkey},     {"issue", cmd_issue},
+        {"verify", cmd_verify}, {"registry", cmd_registry}, {"revoke", cmd_revoke}};
+    const auto command = commands.find(args[0]);
+    try {
+        ensure_sodium();
+        if (command == commands.end()) throw CliError(tr("commande inconnue : ", "unknown command: ") + printable(args[0]));
+        return command->second(Argv(args.begin() + 1, args.end()));
+    } catch (const CliError& e) {
+        std::cerr << "passkoop : " << e.what() << "\n";
+    } catch (const KeyFileError& e) {
+        std::cerr << "passkoop : " << e.what() << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << "passkoop : " << tr("erreur : ", "error: ") << e.what() << "\n";
+    }
+    return kExitUsage;
+}

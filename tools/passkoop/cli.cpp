@@ -1,0 +1,218 @@
+#include "cli.hpp"
+
+#include <passkoop/bundle.hpp>
+#include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
+#include <passkoop/pass.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <sodium.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace passkoop::cli {
+
+namespace fs = std::filesystem;
+
+Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& with_value,
+           const std::set<std::string>& flags) {
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        const std::string& a = argv[i];
+        if (a == "--") {
+            positional_.insert(positional_.end(), argv.begin() + static_cast<std::ptrdiff_t>(i) + 1, argv.end());
+            break;
+        }
+        if (!a.starts_with("--") || a.size() == 2) {
+            positional_.push_back(a);
+            continue;
+        }
+        std::string name = a.substr(2), value;
+        const auto eq = name.find('=');
+        const bool inline_value = eq != std::string::npos;
+        if (inline_value) value = name.substr(eq + 1), name.resize(eq);
+        if (flags.contains(name) && !inline_value) {
+            flags_.insert(name);
+        } else if (with_value.contains(name)) {
+            if (!inline_value) {
+                if (i + 1 >= argv.size()) throw CliError(tr("valeur manquante pour --", "missing value for --") + name);
+                value = argv[++i];
+            }
+            values_[name].push_back(value);
+        } else {
+            throw CliError(tr("option inconnue : --", "unknown option: --") + name);
+        }
+    }
+}
+
+std::optional<std::string> Args::get(const std::string& name) const {
+    const auto it = values_.find(name);
+    if (it == values_.end()) return std::nullopt;
+    if (it->second.size() > 1) throw CliError(tr("--", "--") + name + tr(" donnée plusieurs fois", " given more than once"));
+    return it->second.front();
+}
+
+std::string Args::require(const std::string& name) const {
+    auto v = get(name);
+    if (!v) throw CliError(tr("option requise : --", "required option: --") + name);
+    return *v;
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+    const auto it = values_.find(name);
+    return it == values_.end() ? std::vector<std::string>{} : it->second;
+}
+
+std::optional<std::int64_t> Args::integer(const std::string& name, std::int64_t min, std::int64_t max) const {
+    const auto v = get(name);
+    if (!v) return std::nullopt;
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc{} || end != v->data() + v->size() || n < min || n > max)
+        throw CliError("--" + name + tr(" : entier entre ", ": integer between ") + std::to_string(min) + tr(" et ", " and ") +
+                       std::to_string(max) + tr(" attendu, reçu « ", " expected, got \"") + printable(*v) + tr(" »", "\""));
+    return n;
+}
+
+std::int64_t Args::require_integer(const std::string& name, std::int64_t min, std::int64_t max) const {
+    require(name);
+    return *integer(name, min, max);
+}
+
+std::optional<std::int64_t> Args::date(const std::string& name) const {
+    const auto v = get(name);
+    if (!v) return std::nullopt;
+    const auto d = parse_day(*v);
+    if (!d) throw CliError("--" + name + tr(" : date AAAA-MM-JJ attendue, reçu « ", ": date YYYY-MM-DD expected, got \"") +
+                           printable(*v) + tr(" »", "\""));
+    return d;
+}
+
+std::string Args::single_positional(const std::string& what) const {
+    if (positional_.size() != 1)
+        throw CliError(positional_.empty() ? tr("argument manquant : ", "missing argument: ") + what
+                                           : tr("un seul argument attendu : ", "a single argument expected: ") + what);
+    return positional_.front();
+}
+
+std::string read_file(const fs::path& path, std::size_t limit) {
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec) throw CliError(path.string() + tr(" : lecture impossible : ", ": cannot read: ") + ec.message());
+    if (size > limit)
+        throw CliError(path.string() + tr(" : fichier trop gros (", ": file too large (") + std::to_string(size) +
+                       tr(" octets, limite ", " bytes, limit ") + std::to_string(limit) + ")");
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    if (!in && !in.eof()) throw CliError(path.string() + tr(" : lecture impossible", ": cannot read"));
+    return s.str();
+}
+
+void write_file_atomic(const fs::path& path, const std::string& content) {
+    const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << content;
+        out.flush();
+        if (!out) throw CliError(tmp.string() + tr(" : écriture impossible", ": cannot write"));
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw CliError(path.string() + tr(" : écriture impossible", ": cannot write"));
+    }
+}
+
+Envelope read_envelope_file(const fs::path& path) {
+    auto env = parse_envelope_text(read_file(path, kMaxBundleBytes));
+    if (!env) throw CliError(path.string() + " : " + env.error().detail);
+    return std::move(*env);
+}
+
+void write_envelope_file(const fs::path& path, const Envelope& envelope) {
+    write_file_atomic(path, envelope_to_json(envelope).dump(2) + "\n");
+}
+
+Passphrase ask_passphrase(const std::string& prompt, bool confirm) {
+    if (const char* env = std::getenv("PASSKOOP_PASSPHRASE")) return Passphrase(env);
+    FILE* tty = std::fopen("/dev/tty", "r+");
+    if (tty == nullptr)
+        throw CliError(tr("phrase de passe requise : pas de terminal, définissez PASSKOOP_PASSPHRASE",
+                          "passphrase required: no terminal, set PASSKOOP_PASSPHRASE"));
+    auto read_hidden = [&](const std::string& label) {
+        std::fputs(label.c_str(), tty);
+        std::fflush(tty);
+        termios old{};
+        const int fd = ::fileno(tty);
+        const bool has_termios = ::tcgetattr(fd, &old) == 0;
+        if (has_termios) {
+            termios quiet = old;
+            quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+            ::tcsetattr(fd, TCSAFLUSH, &quiet);
+        }
+        char buffer[1024] = {};
+        const bool got = std::fgets(buffer, sizeof buffer, tty) != nullptr;
+        if (has_termios) ::tcsetattr(fd, TCSAFLUSH, &old);
+        std::fputs("\n", tty);
+        std::string_view line(buffer);
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+        Passphrase p(got ? line : std::string_view{});
+        sodium_memzero(buffer, sizeof buffer);
+        return p;
+    };
+    Passphrase first = read_hidden(prompt);
+    if (confirm) {
+        Passphrase again = read_hidden(tr("Confirmez : ", "Confirm: "));
+        if (first.view().size() < 8 || !equal_constant_time(as_bytes(first.view()), as_bytes(again.view()))) {
+            std::fclose(tty);
+            throw CliError(first.view().size() < 8 ? tr("phrase de passe trop courte (8 caractères au moins)",
+                                                        "passphrase too short (8 characters at least)")
+                                                   : tr("les deux saisies diffèrent", "the two entries differ"));
+        }
+    }
+    std::fclose(tty);
+    return first;
+}
+
+SigningKey open_key_file(const fs::path& path) {
+    if (!key_file_is_encrypted(path)) return read_key_file(path, nullptr);
+    const Passphrase passphrase = ask_passphrase(tr("Phrase de passe pour ", "Passphrase for ") + path.string() + " : ", false);
+    return read_key_file(path, &passphrase);
+}
+
+PublicKey public_key_argument(const Args& args) {
+    const auto b64 = args.get("public-key");
+    const auto file = args.get("key-file");
+    if (b64.has_value() == file.has_value())
+        throw CliError(tr("donnez soit --public-key BASE64, soit --key-file FICHIER", "give either --public-key BASE64 or --key-file FILE"));
+    if (file) return key_file_public_key(*file);
+    const auto key = from_base64_exact<32>(*b64);
+    if (!key) throw CliError(tr("--public-key : 32 octets en base64 attendus", "--public-key: 32 bytes of base64 expected"));
+    return *key;
+}
+
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        bool ok = len != 0 && i + len <= text.size() && is_valid_display_name(text.substr(i, len));
+        if (c < 0x80) ok = c >= 0x20 && c != 0x7F;
+        if (ok) out.append(text.substr(i, len));
+        else out += '?';
+        i += ok ? len : 1;
+    }
+    return out;
+}
+
+}  // namespace passkoop::cli

@@ -1,0 +1,70 @@
+// Plumbing shared by the passkoop subcommands: argument parsing, files, passphrases and
+// terminal-safe printing. Errors are thrown as CliError and turned into exit codes by main.
+#pragma once
+
+#include <passkoop/bytes.hpp>
+#include <passkoop/envelope.hpp>
+#include <passkoop/keyfile.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace passkoop::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInvalid = 1;  // the answer is "no": a pass or a registry does not verify
+inline constexpr int kExitUsage = 2;    // bad usage, unreadable or malformed file
+
+// A usage or environment error; `what()` is shown to the user as is.
+struct CliError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Parsed command line: "--name value" options (repeatable), "--flag" flags and positionals.
+class Args {
+public:
+    // `with_value` lists the options that take a value; `flags` those that do not.
+    Args(const std::vector<std::string>& argv, const std::set<std::string>& with_value,
+         const std::set<std::string>& flags);
+
+    bool flag(const std::string& name) const { return flags_.contains(name); }
+    std::optional<std::string> get(const std::string& name) const;
+    std::string require(const std::string& name) const;
+    std::vector<std::string> all(const std::string& name) const;
+    std::optional<std::int64_t> integer(const std::string& name, std::int64_t min, std::int64_t max) const;
+    std::int64_t require_integer(const std::string& name, std::int64_t min, std::int64_t max) const;
+    std::optional<std::int64_t> date(const std::string& name) const;  // pass day
+    const std::vector<std::string>& positional() const { return positional_; }
+    std::string single_positional(const std::string& what) const;
+
+private:
+    std::map<std::string, std::vector<std::string>> values_;
+    std::set<std::string> flags_;
+    std::vector<std::string> positional_;
+};
+
+// Reads a whole file, refusing files larger than `limit` bytes.
+std::string read_file(const std::filesystem::path& path, std::size_t limit);
+// Writes through a temporary file and a rename, so a reader never sees half a file.
+void write_file_atomic(const std::filesystem::path& path, const std::string& content);
+
+Envelope read_envelope_file(const std::filesystem::path& path);
+void write_envelope_file(const std::filesystem::path& path, const Envelope& envelope);
+
+// The passphrase from PASSKOOP_PASSPHRASE, else asked on the terminal without echo.
+Passphrase ask_passphrase(const std::string& prompt, bool confirm);
+// Opens a secret key file, asking for its passphrase only if it is encrypted.
+SigningKey open_key_file(const std::filesystem::path& path);
+// A public key given as base64 (--public-key) or taken from a key file (--key-file).
+PublicKey public_key_argument(const Args& args);
+
+// Untrusted text made safe for a terminal: control characters and invalid UTF-8 become '?'.
+std::string printable(std::string_view text);
+
+}  // namespace passkoop::cli

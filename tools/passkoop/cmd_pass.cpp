@@ -1,0 +1,129 @@
+// keygen, pubkey, issue, verify: what a coop's volunteer and a till do with passes.
+#include "cli.hpp"
+#include "commands.hpp"
+
+#include <passkoop/bundle.hpp>
+#include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
+#include <passkoop/pass.hpp>
+#include <passkoop/verifier.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace passkoop::cli {
+
+int cmd_keygen(const Argv& argv) {
+    const Args args(argv, {"out"}, {"no-passphrase", "force"});
+    const std::string out = args.require("out");
+    const SigningKey key = SigningKey::generate();
+    if (args.flag("no-passphrase")) {
+        std::cerr << tr("ATTENTION : clé écrite SANS chiffrement (--no-passphrase). À réserver aux essais et démos : "
+                        "quiconque lit ce fichier peut signer au nom de la coop.\n",
+                        "WARNING: key written WITHOUT encryption (--no-passphrase). For tests and demos only: "
+                        "anyone who reads this file can sign in the coop's name.\n");
+        write_key_file(out, key, nullptr, {.force = args.flag("force")});
+    } else {
+        const Passphrase passphrase = ask_passphrase(tr("Nouvelle phrase de passe : ", "New passphrase: "), true);
+        write_key_file(out, key, &passphrase, {.force = args.flag("force")});
+    }
+    std::cerr << tr("Clé écrite dans ", "Key written to ") << out << tr(" (identifiant ", " (key id ") << key.id() << ")\n";
+    std::cout << to_base64(key.public_key()) << "\n";
+    return kExitOk;
+}
+
+int cmd_pubkey(const Argv& argv) {
+    const Args args(argv, {"key"}, {});
+    const PublicKey pub = key_file_public_key(args.require("key"));
+    std::cout << to_base64(pub) << "\n";
+    std::cerr << tr("identifiant ", "key id ") << key_id(pub) << "\n";
+    return kExitOk;
+}
+
+int cmd_issue(const Argv& argv) {
+    const Args args(argv, {"key", "coop", "key-number", "member", "seq", "name", "days", "until", "kind", "issued"}, {});
+    Pass pass;
+    pass.coop = static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535));
+    pass.key_number = static_cast<std::uint8_t>(args.require_integer("key-number", 0, 255));
+    pass.member = static_cast<std::uint64_t>(args.require_integer("member", 0, static_cast<std::int64_t>(kMaxMemberNumber)));
+    pass.card_sequence = static_cast<std::uint8_t>(args.integer("seq", 0, 255).value_or(0));
+    pass.name = args.get("name").value_or("");
+    if (!is_valid_display_name(pass.name))
+        throw CliError(tr("--name : 24 octets UTF-8 au plus, sans caractère de contrôle (ex. « Camille D. »)",
+                          "--name: at most 24 bytes of UTF-8, no control characters (e.g. \"Camille D.\")"));
+    const std::string kind = args.get("kind").value_or("member");
+    if (kind != "member" && kind != "tester") throw CliError(tr("--kind : member ou tester", "--kind: member or tester"));
+    pass.kind = kind == "tester" ? PassKind::tester : PassKind::member;
+
+    const std::int64_t issued = args.date("issued").value_or(day_of(unix_now()));
+    std::int64_t expiry = issued + 364;  // one year, the issue day included
+    if (args.get("days") && args.get("until")) throw CliError(tr("--days ou --until, pas les deux", "--days or --until, not both"));
+    if (const auto days = args.integer("days", 1, 3660)) expiry = issued + *days - 1;
+    if (const auto until = args.date("until")) expiry = *until;
+    if (issued < 0 || expiry > 65535 || expiry < issued)
+        throw CliError(tr("dates hors de la plage du pass (2020-01-01 .. 2199), ou expiration avant émission",
+                          "dates outside the pass range (2020-01-01 .. 2199), or expiry before issue"));
+    pass.issued_day = static_cast<std::uint16_t>(issued);
+    pass.expiry_day = static_cast<std::uint16_t>(expiry);
+
+    const SigningKey key = open_key_file(args.require("key"));
+    sign_pass(pass, key);
+    // Check the new pass with the public key before handing it out, as the verifier will.
+    if (!verify_typed(kPassPayloadType, pass.signed_bytes(), pass.signature, key.public_key()))
+        throw CliError(tr("la signature produite ne se vérifie pas ; rien n'a été émis", "the signature made does not verify; nothing was issued"));
+    std::cout << encode_text(pass.to_binary()) << "\n";
+    std::cerr << tr("identifiant du pass ", "pass id ") << pass_id(pass.signed_bytes()) << tr(", expire le ", ", expires ")
+              << (language() == Lang::en ? format_day(expiry) : format_day_fr(expiry)) << "\n";
+    return kExitOk;
+}
+
+int cmd_verify(const Argv& argv) {
+    const Args args(argv, {"registry", "at", "pin", "grace-days"}, {"json"});
+    std::string text;
+    if (args.positional().empty()) {
+        // No TEXT: read one scanned line from standard input (a scanner piped in, or a paste).
+        std::getline(std::cin, text);
+    } else {
+        text = args.single_positional("TEXT");
+    }
+    const std::string bundle_path = args.require("registry");
+    const std::string bundle_text = read_file(bundle_path, kMaxBundleBytes);
+    std::optional<TrustAnchor> anchor;
+    if (const auto pin = args.get("pin")) {
+        const Envelope pinned = read_envelope_file(*pin);
+        auto reg = accept_registry(pinned, {}, nullptr);
+        if (!reg) throw CliError(*pin + " : " + reg.error().detail);
+        anchor = TrustAnchor{std::move(*reg), pinned.payload_hash()};
+    }
+    auto bundle = load_bundle(bundle_text, anchor ? &*anchor : nullptr);
+    if (!bundle) throw CliError(bundle_path + " : " + bundle.error().detail);
+    for (const auto& w : bundle->warnings) std::cerr << bundle_path << " : " << printable(w) << "\n";
+    if (!anchor)
+        std::cerr << tr("note : registre non épinglé (--pin) ; seule sa cohérence interne est vérifiée\n",
+                        "note: registry not pinned (--pin); only its internal consistency is checked\n");
+
+    const std::int64_t clock = args.date("at") ? start_of_day(*args.date("at")) : unix_now();
+    const VerifyOptions options{.grace_days = args.integer("grace-days", 0, 3650).value_or(30)};
+    const Verification v = verify_pass(text, *bundle, clock, options);
+    if (args.flag("json")) {
+        std::cout << verification_to_json(v).dump(2) << "\n";
+    } else {
+        std::cout << (v.valid() ? (v.warnings.empty() ? "OK  " : "OK! ") : "NON ") << to_string(v.code) << " — "
+                  << message(v.code) << "\n";
+        if (v.pass) {
+            const Pass& p = *v.pass;
+            std::cout << "  coop    : " << p.coop;
+            if (v.coop) std::cout << " " << printable(v.coop->name) << " (" << printable(v.coop->city) << ")";
+            std::cout << tr("\n  membre  : ", "\n  member  : ") << p.member << " " << printable(p.name)
+                      << (p.kind == PassKind::tester ? tr(" [pass d'essai]", " [tester pass]") : "")
+                      << tr("\n  expire  : ", "\n  expires : ")
+                      << (language() == Lang::en ? format_day(p.expiry_day) : format_day_fr(p.expiry_day))
+                      << "\n  pass id : " << v.pass_id << "\n";
+        }
+        for (const Warning w : v.warnings) std::cout << "  ! " << message(w, v.registry_issued_at) << "\n";
+    }
+    return v.valid() ? kExitOk : kExitInvalid;
+}
+
+}  // namespace passkoop::cli

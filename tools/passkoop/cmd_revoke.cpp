@@ -1,0 +1,77 @@
+// passkoop revoke: a coop's own signed list of revoked passes (lost cards, departed members).
+#include "cli.hpp"
+#include "commands.hpp"
+
+#include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
+#include <passkoop/pass.hpp>
+#include <passkoop/revocations.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+namespace passkoop::cli {
+
+int cmd_revoke(const Argv& argv) {
+    const Args args(argv, {"key", "coop", "list", "pass", "pass-id", "until"}, {});
+    const auto coop = static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535));
+    const std::string path = args.require("list");
+    const std::int64_t today = day_of(unix_now());
+
+    RevocationList list{coop, 0, 0, {}};
+    if (std::filesystem::exists(path)) {
+        const Envelope current = read_envelope_file(path);
+        if (current.payload_type != kRevocationsPayloadType)
+            throw CliError(path + tr(" : ce n'est pas une liste de révocations", ": not a revocation list"));
+        auto parsed = parse_revocations_payload(current.payload);
+        if (!parsed) throw CliError(path + " : " + parsed.error());
+        if (parsed->coop != coop)
+            throw CliError(path + tr(" : liste de la coop ", ": list of coop ") + std::to_string(parsed->coop) +
+                           tr(", pas de la coop ", ", not of coop ") + std::to_string(coop));
+        list = std::move(*parsed);
+    }
+
+    std::vector<RevocationEntry> added;
+    for (const std::string& text : args.all("pass")) {
+        const auto scanned = normalise_scanned_text(text);
+        const auto bytes = scanned ? decode_text(scanned->readings.front()) : std::unexpected(scanned.error());
+        const auto pass = bytes ? decode_binary(*bytes) : std::unexpected(bytes.error());
+        if (!pass) throw CliError(tr("--pass : texte de pass illisible : ", "--pass: unreadable pass text: ") + printable(text.substr(0, 40)));
+        if (pass->coop != coop)
+            throw CliError(tr("--pass : ce pass appartient à la coop ", "--pass: this pass belongs to coop ") + std::to_string(pass->coop));
+        const Bytes signed_part = pass->signed_bytes();
+        added.push_back({pass_id_value(signed_part), pass->expiry_day});
+    }
+    const auto ids = args.all("pass-id");
+    if (!ids.empty() && !args.get("until"))
+        throw CliError(tr("--pass-id demande --until (la date d'expiration du pass)", "--pass-id needs --until (the pass's expiry date)"));
+    for (const std::string& hex : ids) {
+        const auto id = parse_pass_id(hex);
+        if (!id) throw CliError("--pass-id : " + id.error());
+        added.push_back({*id, *args.date("until")});
+    }
+    if (added.empty()) throw CliError(tr("rien à révoquer : donnez --pass ou --pass-id", "nothing to revoke: give --pass or --pass-id"));
+
+    const SigningKey key = open_key_file(args.require("key"));
+    for (const RevocationEntry& e : added) {
+        const bool known = std::any_of(list.entries.begin(), list.entries.end(), [&](const RevocationEntry& x) { return x.pass_id == e.pass_id; });
+        if (!known) list.entries.push_back(e);
+        std::cout << (known ? tr("déjà révoqué : ", "already revoked: ") : tr("révoqué : ", "revoked: ")) << pass_id_hex(e.pass_id)
+                  << tr(" jusqu'au ", " until ") << format_day(e.until) << "\n";
+    }
+    // Entries past their pass's expiry protect nothing any more: drop them to keep lists small.
+    const auto pruned = std::erase_if(list.entries, [&](const RevocationEntry& e) { return e.until < today; });
+    if (pruned > 0) std::cout << pruned << tr(" entrée(s) expirée(s) retirée(s)\n", " expired entry(ies) pruned\n");
+    list.sequence += 1;
+    list.issued_at = unix_now();
+
+    Envelope env{std::string(kRevocationsPayloadType), revocations_payload(list), {}};
+    env.sign(key);
+    write_envelope_file(path, env);
+    std::cout << tr("Liste écrite : ", "List written: ") << path << tr(" (séquence ", " (sequence ") << list.sequence << ", "
+              << list.entries.size() << tr(" pass révoqués, signée par la clé ", " revoked passes, signed by key ") << key.id() << ")\n";
+    return kExitOk;
+}
+
+}  // namespace passkoop::cli
