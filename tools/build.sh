@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for Pass'Koop, builds it, then runs the demo or every test.
+#   tools/build.sh run    build, then the end-to-end demo (keys, registry, passes, checks)
+#   tools/build.sh test   build, then every test through CTest
+# Missing Debian packages are installed first (apt-get as root, sudo otherwise).
+set -euo pipefail
+
+mode=${1:-}
+case $mode in
+  run | test) ;;
+  *) echo "usage: tools/build.sh run|test" >&2; exit 2 ;;
+esac
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${PASSKOOP_BUILD_DIR:-$root/build}
+
+packages=(build-essential cmake pkg-config libsodium-dev libsqlite3-dev nlohmann-json3-dev libboost-dev
+  libqrcodegencpp-dev doctest-dev libbenchmark-dev python3 python3-jsonschema)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "== Installing Debian packages: ${missing[*]}"
+  apt=(apt-get)
+  [ "$(id -u)" = 0 ] || apt=(sudo apt-get)
+  "${apt[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+echo "== Configuring and building in $build"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPASSKOOP_WERROR=ON
+cmake --build "$build" -j"$(nproc)"
+
+if [ "$mode" = run ]; then
+  exec bash "$root/tools/demo.sh" "$build/tools/passkoop"
+fi
+cd "$build"
+ctest --output-on-failure -j"$(nproc)" --timeout 600
