@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <optional>
+#include <set>
 #include <unordered_map>
 
 namespace passkoop {
@@ -39,6 +41,11 @@ std::string_view to_string(TrustFailure failure) {
         case TrustFailure::previous_mismatch: return "previous_mismatch";
     }
     return "malformed";
+}
+
+bool is_revoked(const RevokedPasses& revoked, std::uint16_t coop, std::uint64_t pass_id) {
+    const auto [first, last] = revoked.equal_range(pass_id);
+    return std::any_of(first, last, [coop](const auto& entry) { return entry.second == coop; });
 }
 
 ThresholdCount count_threshold(const Envelope& envelope, const AdminSet& admins) {
@@ -186,16 +193,22 @@ std::expected<TrustedBundle, TrustError> load_bundle(std::string_view bytes, con
             warn(tr("type de document inattendu", "unexpected document type"));
             continue;
         }
-        std::optional<std::uint16_t> signer_coop;
+        // Every coop with a valid signature: the first one found may be another coop's, so the
+        // list's own coop must be looked for among all of them once the payload names it.
+        std::set<std::uint16_t> signer_coops;
         for (const auto& s : env->signatures) {
             const auto [first, last] = coop_keys.equal_range(s.keyid);
-            for (auto it = first; it != last && !signer_coop; ++it)
-                if (verify_typed(env->payload_type, as_bytes(env->payload), s.sig, *it->second.second))
-                    signer_coop = it->second.first;
-            if (signer_coop) break;
+            for (auto it = first; it != last; ++it)
+                if (!signer_coops.contains(it->second.first) &&
+                    verify_typed(env->payload_type, as_bytes(env->payload), s.sig, *it->second.second))
+                    signer_coops.insert(it->second.first);
         }
-        const bool by_admins = !signer_coop && count_threshold(*env, bundle.registry.admins).met();
-        if (!signer_coop && !by_admins) {
+        std::optional<bool> admin_threshold;
+        auto by_admins = [&] {
+            if (!admin_threshold) admin_threshold = count_threshold(*env, bundle.registry.admins).met();
+            return *admin_threshold;
+        };
+        if (signer_coops.empty() && !by_admins()) {
             warn(tr("aucune signature valide d'une clé de coop ni seuil d'admins",
                     "no valid signature by a coop key nor an admin threshold"));
             continue;
@@ -205,9 +218,10 @@ std::expected<TrustedBundle, TrustError> load_bundle(std::string_view bytes, con
             warn(list.error());
             continue;
         }
-        if (signer_coop && *signer_coop != list->coop) {
-            warn(tr("signée par la clé d'une autre coop (", "signed by another coop's key (") + std::to_string(*signer_coop) +
-                 tr(") que celle qu'elle révoque (", ") than the one it revokes (") + std::to_string(list->coop) + ")");
+        if (!signer_coops.contains(list->coop) && !by_admins()) {
+            warn(tr("signée par la clé d'une autre coop (", "signed by another coop's key (") +
+                 std::to_string(*signer_coops.begin()) + tr(") que celle qu'elle révoque (", ") than the one it revokes (") +
+                 std::to_string(list->coop) + ")");
             continue;
         }
         if (bundle.registry.find_coop(list->coop) == nullptr) {
@@ -226,7 +240,9 @@ std::expected<TrustedBundle, TrustError> load_bundle(std::string_view bytes, con
     bundle.revoked.reserve(total);
     for (const auto& [coop, list] : lists) {
         bundle.revocation_sequences[coop] = list.sequence;
-        for (const auto& e : list.entries) bundle.revoked.insert(e.pass_id);
+        // Each id is kept with the coop whose list names it: a list only revokes that coop's passes.
+        for (const auto& e : list.entries)
+            if (!is_revoked(bundle.revoked, coop, e.pass_id)) bundle.revoked.emplace(e.pass_id, coop);
     }
     return bundle;
 }

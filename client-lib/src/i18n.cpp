@@ -7,10 +7,18 @@
 namespace passkoop {
 namespace {
 std::atomic<Lang> current_language{Lang::fr};
+// -1: no per-thread choice; otherwise a Lang.
+thread_local int thread_language = -1;
 }
 
 void set_language(Lang lang) { current_language.store(lang, std::memory_order_relaxed); }
-Lang language() { return current_language.load(std::memory_order_relaxed); }
+Lang language() {
+    if (thread_language >= 0) return static_cast<Lang>(thread_language);
+    return current_language.load(std::memory_order_relaxed);
+}
+
+ThreadLanguage::ThreadLanguage(Lang lang) : previous_(thread_language) { thread_language = static_cast<int>(lang); }
+ThreadLanguage::~ThreadLanguage() { thread_language = previous_; }
 
 Lang language_from_environment() {
     const char* value = std::getenv("PASSKOOP_LANG");

@@ -57,6 +57,12 @@ void derive_key(SecretBuffer& key, const Passphrase& passphrase, const std::uint
                                           "not enough memory to derive the key (Argon2id)"));
 }
 
+// Never throws: a field of the wrong JSON type is simply not the expected value.
+bool has_string(const json& obj, const char* name, std::string_view expected) {
+    const auto it = obj.find(name);
+    return it != obj.end() && it->is_string() && it->get_ref<const std::string&>() == expected;
+}
+
 json read_document(const fs::path& path) {
     std::error_code ec;
     const auto size = fs::file_size(path, ec);
@@ -66,7 +72,8 @@ json read_document(const fs::path& path) {
     std::stringstream buffer;
     buffer << in.rdbuf();
     json doc = json::parse(buffer.str(), nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || doc.value("type", "") != kFileType || doc.value("version", 0) != 1)
+    if (doc.is_discarded() || !doc.is_object() || !has_string(doc, "type", kFileType) || !doc.contains("version") ||
+        !doc["version"].is_number_unsigned() || doc["version"].get<std::uint64_t>() != 1)
         throw KeyFileError(Reason::malformed, named(path, tr("ce n'est pas un fichier de clé Pass'Koop", "not a Pass'Koop key file")));
     return doc;
 }
@@ -170,7 +177,7 @@ SigningKey read_key_file(const fs::path& path, const Passphrase* passphrase) {
     } else {
         if (passphrase == nullptr)
             throw KeyFileError(Reason::needs_passphrase, named(path, tr("clé chiffrée : phrase de passe requise", "encrypted key: passphrase required")));
-        if (!enc->is_object() || enc->value("kdf", "") != kKdf || enc->value("cipher", "") != kCipher ||
+        if (!enc->is_object() || !has_string(*enc, "kdf", kKdf) || !has_string(*enc, "cipher", kCipher) ||
             !(*enc)["opslimit"].is_number_unsigned() || !(*enc)["memlimit"].is_number_unsigned())
             throw KeyFileError(Reason::malformed, named(path, tr("paramètres de chiffrement inconnus", "unknown encryption parameters")));
         const auto ops = (*enc)["opslimit"].get<unsigned long long>();

@@ -249,29 +249,31 @@ Coop* Registry::find_coop(std::uint16_t number) {
 }
 
 bool has_only_exact_values(const json& j, std::string& where) {
+    // The offender's reason is written once, then each enclosing level prefixes its step, so
+    // `where` reads ".coops[0].latitude_e6 : reason".
     switch (j.type()) {
         case json::value_t::number_float:
-            where = tr("nombre décimal interdit", "decimal number not allowed");
+            where = " : " + tr("nombre décimal interdit", "decimal number not allowed");
             return false;
         case json::value_t::number_integer:
         case json::value_t::number_unsigned: {
             const bool fits = j.is_number_unsigned() ? j.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxExactInteger)
                                                      : (j.get<std::int64_t>() >= -kMaxExactInteger &&
                                                         j.get<std::int64_t>() <= kMaxExactInteger);
-            if (!fits) where = tr("entier au-delà de 2^53", "integer beyond 2^53");
+            if (!fits) where = " : " + tr("entier au-delà de 2^53", "integer beyond 2^53");
             return fits;
         }
         case json::value_t::array:
             for (std::size_t i = 0; i < j.size(); ++i)
                 if (!has_only_exact_values(j[i], where)) {
-                    where = "[" + std::to_string(i) + "] : " + where;
+                    where = "[" + std::to_string(i) + "]" + where;
                     return false;
                 }
             return true;
         case json::value_t::object:
             for (const auto& [k, v] : j.items())
                 if (!has_only_exact_values(v, where)) {
-                    where = "." + k + " : " + where;
+                    where = "." + k + where;
                     return false;
                 }
             return true;

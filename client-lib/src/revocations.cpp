@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <optional>
 
 namespace passkoop {
 
@@ -33,7 +34,91 @@ std::expected<std::uint64_t, std::string> parse_pass_id(std::string_view hex) {
     return id;
 }
 
+namespace {
+
+// Reads the exact text that revocations_payload() writes: compact JSON, keys in sorted order,
+// integers of at most 15 digits, strings of printable ASCII without escapes.
+class CanonicalReader {
+public:
+    explicit CanonicalReader(std::string_view text) : rest_(text) {}
+
+    bool literal(std::string_view expected) {
+        if (!rest_.starts_with(expected)) return false;
+        rest_.remove_prefix(expected.size());
+        return true;
+    }
+
+    // No sign, no leading zero, no fraction or exponent; 15 digits stay below 2^53.
+    std::optional<std::int64_t> integer() {
+        std::size_t n = 0;
+        while (n < rest_.size() && n <= 15 && rest_[n] >= '0' && rest_[n] <= '9') ++n;
+        if (n == 0 || n > 15 || (n > 1 && rest_[0] == '0')) return std::nullopt;
+        std::int64_t value = 0;
+        for (std::size_t i = 0; i < n; ++i) value = value * 10 + (rest_[i] - '0');
+        rest_.remove_prefix(n);
+        return value;
+    }
+
+    std::optional<std::string_view> string() {
+        if (!literal("\"")) return std::nullopt;
+        for (std::size_t n = 0; n < rest_.size(); ++n) {
+            const auto c = static_cast<unsigned char>(rest_[n]);
+            if (c == '"') {
+                const std::string_view value = rest_.substr(0, n);
+                rest_.remove_prefix(n + 1);
+                return value;
+            }
+            if (c < 0x20 || c > 0x7E || c == '\\') return std::nullopt;
+        }
+        return std::nullopt;
+    }
+
+    bool at_end() const { return rest_.empty(); }
+
+private:
+    std::string_view rest_;
+};
+
+// Fast path for a list in canonical form (what every issuer writes): a bundle carries 100,000s
+// of entries, and building a JSON tree for them dominated load_bundle. Anything else, valid or
+// not, gives nullopt and goes through the general parser, so results and error messages are
+// always the general parser's: this reader only accepts text that parser reads the same way.
+std::optional<RevocationList> parse_canonical_revocations(std::string_view bytes) {
+    CanonicalReader r(bytes);
+    RevocationList list;
+    if (!r.literal(R"({"coop":)")) return std::nullopt;
+    const auto coop = r.integer();
+    if (!coop || *coop < 1 || *coop > 65535 || !r.literal(R"(,"entries":[)")) return std::nullopt;
+    list.coop = static_cast<std::uint16_t>(*coop);
+    if (!r.literal("]")) {
+        do {
+            if (!r.literal(R"({"pass_id":)")) return std::nullopt;
+            const auto id_text = r.string();
+            if (!id_text || !r.literal(R"(,"until":)")) return std::nullopt;
+            const auto until_text = r.string();
+            if (!until_text || !r.literal("}")) return std::nullopt;
+            const auto id = parse_pass_id(*id_text);
+            const auto until = parse_day(*until_text);
+            if (!id || !until) return std::nullopt;
+            list.entries.push_back({*id, *until});
+        } while (r.literal(","));
+        if (!r.literal("]")) return std::nullopt;
+    }
+    if (!r.literal(R"(,"issued_at":)")) return std::nullopt;
+    const auto issued_text = r.string();
+    const auto issued_at = issued_text ? parse_instant(*issued_text) : std::nullopt;
+    if (!issued_at || !r.literal(R"(,"sequence":)")) return std::nullopt;
+    list.issued_at = *issued_at;
+    const auto sequence = r.integer();
+    if (!sequence || !r.literal(R"(,"type":"passkoop-revocations"})") || !r.at_end()) return std::nullopt;
+    list.sequence = *sequence;
+    return list;
+}
+
+}  // namespace
+
 std::expected<RevocationList, std::string> parse_revocations_payload(std::string_view bytes) {
+    if (auto canonical = parse_canonical_revocations(bytes)) return std::move(*canonical);
     const json doc = json::parse(bytes, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) return std::unexpected(std::string(tr("JSON invalide", "invalid JSON")));
     std::string where;

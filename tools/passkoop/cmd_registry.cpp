@@ -6,12 +6,14 @@
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
 #include <passkoop/registry.hpp>
+#include <passkoop/revocations.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
 #include <iostream>
+#include <set>
 
 namespace passkoop::cli {
 
@@ -29,11 +31,13 @@ Registry read_registry(const std::string& path, const Envelope& env) {
     return std::move(*reg);
 }
 
-// Writes an edited draft. Its content changed, so signatures made on the old content go.
+// Writes an edited draft. If its content changed, signatures made on the old content go.
 void write_draft(const std::string& path, const Envelope& before, const Registry& reg) {
     Envelope env{std::string(kRegistryPayloadType), registry_payload(reg), {}};
     if (auto check = parse_registry_payload(env.payload); !check) throw CliError(path + " : " + check.error());
-    if (!before.signatures.empty() && before.payload != env.payload)
+    // An edit that changes nothing keeps the signatures: they still sign these exact bytes.
+    if (before.payload == env.payload) env.signatures = before.signatures;
+    else if (!before.signatures.empty())
         std::cerr << before.signatures.size()
                   << tr(" signature(s) retirée(s) : le contenu a changé, chaque admin doit signer à nouveau\n",
                         " signature(s) removed: the content changed, every admin must sign again\n");
@@ -419,11 +423,13 @@ int registry_bundle(const Argv& argv) {
     const Envelope reg_env = read_envelope_file(reg_path);
     const Registry reg = read_registry(reg_path, reg_env);
     std::vector<Envelope> history, revocations;
+    std::optional<TrustAnchor> old_anchor;  // what the tills that loaded the --from bundle trust
     if (const auto from = args.get("from")) {
         // Carry the previous bundle's history forward, adding its registry if it changed the admins.
         const std::string text = read_file(*from, kMaxBundleBytes);
         auto old = load_bundle(text, nullptr);
         if (!old) throw CliError(*from + " : " + old.error().detail);
+        old_anchor = old->anchor();
         const json doc = json::parse(text);
         for (const json& e : doc.at("admin_history")) history.push_back(*envelope_from_json(e));
         for (const json& e : doc.at("revocations")) revocations.push_back(*envelope_from_json(e));
@@ -433,10 +439,31 @@ int registry_bundle(const Argv& argv) {
     }
     for (const std::string& h : args.all("history")) history.push_back(read_envelope_file(h));
     for (const std::string& r : args.all("revocations")) revocations.push_back(read_envelope_file(r));
+    // Only a coop's highest-sequence list counts: drop repeated lists and those a newer list of
+    // the same coop replaces, so that re-bundling with --from neither grows the bundle at each
+    // publication nor warns about superseded lists.
+    if (const auto draft = load_bundle(bundle_to_string(reg_env, history, revocations), nullptr)) {
+        std::set<std::string> seen;
+        std::erase_if(revocations, [&](const Envelope& e) {
+            if (!seen.insert(envelope_to_json(e).dump()).second) return true;
+            if (e.payload_type != kRevocationsPayloadType) return false;
+            const auto list = parse_revocations_payload(e.payload);
+            if (!list) return false;
+            const auto in_force = draft->revocation_sequences.find(list->coop);
+            return in_force != draft->revocation_sequences.end() && list->sequence < in_force->second;
+        });
+    }
     const std::string text = bundle_to_string(reg_env, history, revocations);
-    // Never publish a bundle that our own verifier would refuse.
-    auto check = load_bundle(text, nullptr);
-    if (!check) throw CliError(tr("le bundle produit ne se vérifie pas : ", "the bundle made does not verify: ") + check.error().detail);
+    // Never publish a bundle that our own verifier would refuse, nor one that the tills which
+    // loaded the --from bundle would refuse (a rollback, or an admin change missing its link).
+    auto check = load_bundle(text, old_anchor ? &*old_anchor : nullptr);
+    if (!check)
+        throw CliError(tr("le bundle produit ne se vérifie pas", "the bundle made does not verify") +
+                       (old_anchor ? tr(" pour une caisse qui a chargé ", " for a till that loaded ") + *args.get("from") : std::string()) +
+                       " : " + check.error().detail + " [" + std::string(to_string(check.error().failure)) + "]" +
+                       (check.error().failure == TrustFailure::broken_admin_chain
+                            ? tr(" ; ajoutez les versions intermédiaires avec --history", "; add the versions in between with --history")
+                            : std::string()));
     const std::string out = args.require("out");
     write_file_atomic(out, text);
     std::cout << tr("Bundle écrit : ", "Bundle written: ") << out << " (version " << reg.version << ", " << history.size()

@@ -11,7 +11,7 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 namespace passkoop {
@@ -62,12 +62,18 @@ ThresholdCount count_threshold(const Envelope& envelope, const AdminSet& admins)
 [[nodiscard]] std::expected<Registry, TrustError> accept_registry(
     const Envelope& candidate, const std::vector<Envelope>& admin_history, const TrustAnchor* anchor);
 
+// Revoked pass ids, each with the coop whose revocation list names it. A pass id says nothing
+// of its coop, so a list is only trusted about its own coop's passes: verification looks for
+// the pair (pass id, the pass's coop).
+using RevokedPasses = std::unordered_multimap<std::uint64_t, std::uint16_t>;
+[[nodiscard]] bool is_revoked(const RevokedPasses& revoked, std::uint16_t coop, std::uint64_t pass_id);
+
 // A verified bundle, ready for pass verification.
 struct TrustedBundle {
     Registry registry;
     Envelope registry_envelope;
     Hash256 registry_hash{};
-    std::unordered_set<std::uint64_t> revoked;           // pass ids
+    RevokedPasses revoked;  // pass id → coop whose list revokes it
     std::map<std::uint16_t, std::int64_t> revocation_sequences;  // coop → sequence in force
     std::vector<std::string> warnings;  // revocation lists ignored, and why
 

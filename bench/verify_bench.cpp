@@ -1,0 +1,287 @@
+// Pass'Koop benchmarks (Google Benchmark).
+//
+// One realistic network, built once before anything is timed: the 130 coops of
+// tools/data/coops-directory.json (numbers 1..130, one active key each, key_named("coop-<n>")),
+// three admins with threshold 2, and 100,000 revoked pass ids spread over the coops as one
+// revocation list per coop, each signed by that coop's key.
+//
+//   BM_RawSignatureCheck  crypto_sign_verify_detached over PAE(kPassPayloadType, signed bytes):
+//                         the floor for any pass check.
+//   BM_FullVerify         passkoop::verify_pass(text, bundle, clock) on a valid pass of coop 12.
+//   BM_LoadBundle         load_bundle(bundle, nullptr) of the whole 130-coop/100k-revocation bundle.
+//   BM_LoadAndVerify      load_bundle then one verify_pass: a till starting up and scanning.
+//
+// Targets (spec): FullVerify <= 1.10 x RawSignatureCheck; load + verify < 200 ms.
+// A summary with the ratio is printed after the console table.
+
+#include "support.hpp"
+
+#include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using namespace pk_test;
+
+constexpr std::size_t kRevokedTotal = 100'000;
+constexpr std::uint16_t kPassCoop = 12;
+
+std::string text_or_empty(const nlohmann::json& obj, const char* name) {
+    const auto it = obj.find(name);
+    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::int64_t micro_degrees(const nlohmann::json& value) {
+    return static_cast<std::int64_t>(std::llround(value.get<double>() * 1e6));
+}
+
+struct Fixture {
+    std::vector<SigningKey> coop_keys;  // coop n uses coop_keys[n - 1]
+    SigningKey admin_a = key_named("admin-a"), admin_b = key_named("admin-b"), admin_c = key_named("admin-c");
+    Registry registry;
+    std::string bundle_text;
+    TrustedBundle bundle;
+    std::int64_t clock = instant("2026-11-21T10:00:00Z");
+    std::string pass_text;  // a valid pass of coop 12
+    Pass pass;              // the same pass, decoded
+    Bytes signed_bytes;
+    std::string pae_message;  // PAE(kPassPayloadType, signed bytes): exactly what the signature covers
+    std::size_t revoked_entries = 0;
+
+    Fixture() {
+        const std::string path = std::string(PASSKOOP_SOURCE_DIR) + "/tools/data/coops-directory.json";
+        const std::string text = read_file(path);
+        const nlohmann::json directory = nlohmann::json::parse(text);
+        if (!directory.is_array() || directory.size() != 130)
+            throw std::runtime_error("expected 130 coops in " + path);
+
+        registry.version = 1;
+        registry.issued_at = instant("2026-11-01T10:00:00Z");
+        registry.expires_at = instant("2027-02-01T10:00:00Z");
+        registry.admins.threshold = 2;
+        registry.admins.keys = {admin_of(admin_a, "Alice", 12), admin_of(admin_b, "Bruno", 7),
+                                admin_of(admin_c, "Chloé", 3)};
+
+        coop_keys.reserve(directory.size());
+        for (std::size_t i = 0; i < directory.size(); ++i) {
+            const auto number = static_cast<std::uint16_t>(i + 1);
+            const nlohmann::json& entry = directory[i];
+            coop_keys.push_back(key_named("coop-" + std::to_string(number)));
+            Coop coop = coop_with_key(number, entry.at("name").get<std::string>(), coop_keys.back());
+            coop.city = text_or_empty(entry, "city");
+            coop.department = text_or_empty(entry, "department");
+            // The directory's "department" holds a country code for coops outside France.
+            const bool french = !coop.department.empty() && std::isdigit(static_cast<unsigned char>(coop.department[0]));
+            coop.country = french || coop.department.size() != 2 ? "FR" : coop.department;
+            coop.website = text_or_empty(entry, "website");
+            coop.stage = entry.at("stage").get<std::int64_t>();
+            coop.latitude_e6 = micro_degrees(entry.at("latitude"));
+            coop.longitude_e6 = micro_degrees(entry.at("longitude"));
+            registry.coops.push_back(std::move(coop));
+        }
+        const Envelope registry_envelope = sign_registry(registry, {&admin_a, &admin_b});
+
+        // 100,000 revoked pass ids: 769 or 770 per coop, one list per coop signed by its own key.
+        std::mt19937_64 random(20261121);
+        std::uniform_int_distribution<std::int64_t> until_day(day("2027-01-01"), day("2028-12-31"));
+        std::vector<Envelope> revocations;
+        const std::size_t coops = registry.coops.size();
+        for (std::size_t i = 0; i < coops; ++i) {
+            RevocationList list;
+            list.coop = registry.coops[i].number;
+            list.sequence = 1;
+            list.issued_at = instant("2026-11-20T08:00:00Z");
+            const std::size_t count = kRevokedTotal / coops + (i < kRevokedTotal % coops ? 1 : 0);
+            list.entries.reserve(count);
+            for (std::size_t j = 0; j < count; ++j) list.entries.push_back({random(), until_day(random)});
+            revoked_entries += count;
+            revocations.push_back(sign_revocations(list, {&coop_keys[i]}));
+        }
+        bundle_text = bundle_to_string(registry_envelope, {}, revocations);
+
+        auto loaded = load_bundle(bundle_text, nullptr);
+        if (!loaded) throw std::runtime_error("bundle refused: " + loaded.error().detail);
+        bundle = std::move(*loaded);
+        if (!bundle.warnings.empty()) throw std::runtime_error("bundle warning: " + bundle.warnings.front());
+        if (bundle.revoked.size() != kRevokedTotal)
+            throw std::runtime_error("expected 100000 revoked ids, got " + std::to_string(bundle.revoked.size()));
+
+        pass = make_pass(kPassCoop, 1, 4'012'345'678'901ULL, "2026-09-01", "2027-08-31", "Camille D.");
+        sign_pass(pass, coop_keys[kPassCoop - 1]);
+        pass_text = encode_text(pass.to_binary());
+        signed_bytes = pass.signed_bytes();
+        pae_message = pae(kPassPayloadType, signed_bytes);
+    }
+};
+
+const Fixture& fixture() {
+    static const Fixture f;
+    return f;
+}
+
+void BM_RawSignatureCheck(benchmark::State& state) {
+    const Fixture& f = fixture();
+    const auto* message = reinterpret_cast<const unsigned char*>(f.pae_message.data());
+    const auto& key = f.bundle.registry.find_coop(kPassCoop)->keys.front().public_key;
+    if (crypto_sign_verify_detached(f.pass.signature.data(), message, f.pae_message.size(), key.data()) != 0) {
+        state.SkipWithError("the pass signature does not verify");
+        return;
+    }
+    for (auto _ : state) {
+        int rc = crypto_sign_verify_detached(f.pass.signature.data(), message, f.pae_message.size(), key.data());
+        benchmark::DoNotOptimize(rc);
+    }
+    state.SetLabel(std::to_string(f.pae_message.size()) + "-byte PAE message");
+}
+BENCHMARK(BM_RawSignatureCheck);
+
+void BM_FullVerify(benchmark::State& state) {
+    const Fixture& f = fixture();
+    const Verification check = verify_pass(f.pass_text, f.bundle, f.clock);
+    if (!check.valid()) {
+        state.SkipWithError(("the pass is not valid: " + std::string(to_string(check.code))).c_str());
+        return;
+    }
+    for (auto _ : state) {
+        Verification v = verify_pass(f.pass_text, f.bundle, f.clock);
+        benchmark::DoNotOptimize(v);
+    }
+    state.SetLabel("coop 12, " + std::to_string(f.bundle.revoked.size()) + " revoked ids");
+}
+BENCHMARK(BM_FullVerify);
+
+void BM_LoadBundle(benchmark::State& state) {
+    const Fixture& f = fixture();
+    for (auto _ : state) {
+        auto loaded = load_bundle(f.bundle_text, nullptr);
+        if (!loaded) {
+            state.SkipWithError("bundle refused");
+            break;
+        }
+        benchmark::DoNotOptimize(loaded);
+    }
+    state.counters["bundle_bytes"] = benchmark::Counter(static_cast<double>(f.bundle_text.size()));
+    state.counters["revoked"] = benchmark::Counter(static_cast<double>(f.revoked_entries));
+    state.counters["coops"] = benchmark::Counter(static_cast<double>(f.registry.coops.size()));
+}
+BENCHMARK(BM_LoadBundle)->Unit(benchmark::kMillisecond);
+
+void BM_LoadAndVerify(benchmark::State& state) {
+    const Fixture& f = fixture();
+    for (auto _ : state) {
+        auto loaded = load_bundle(f.bundle_text, nullptr);
+        if (!loaded) {
+            state.SkipWithError("bundle refused");
+            break;
+        }
+        Verification v = verify_pass(f.pass_text, *loaded, f.clock);
+        if (!v.valid()) {
+            state.SkipWithError("the pass is not valid");
+            break;
+        }
+        benchmark::DoNotOptimize(v);
+    }
+}
+BENCHMARK(BM_LoadAndVerify)->Unit(benchmark::kMillisecond);
+
+// Console output plus a closing summary: the FullVerify / RawSignatureCheck ratio and the
+// load times against the spec's targets. Uses the median aggregate when repetitions ran,
+// otherwise the mean of the runs.
+class SummaryReporter : public benchmark::ConsoleReporter {
+public:
+    using ConsoleReporter::ConsoleReporter;
+
+    void ReportRuns(const std::vector<Run>& reports) override {
+        ConsoleReporter::ReportRuns(reports);
+        for (const Run& run : reports) {
+            if (run.error_occurred) continue;
+            const double ns = run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit) * 1e9;
+            Times& t = times_[run.run_name.function_name];
+            if (run.run_type == Run::RT_Iteration) {
+                t.sum += ns;
+                ++t.count;
+            } else if (run.aggregate_name == "median" && run.aggregate_unit == benchmark::kTime) {
+                t.median = ns;
+            }
+        }
+    }
+
+    void Finalize() override {
+        ConsoleReporter::Finalize();
+        const auto raw = value("BM_RawSignatureCheck"), full = value("BM_FullVerify");
+        const auto load = value("BM_LoadBundle"), load_verify = value("BM_LoadAndVerify");
+        std::FILE* out = stdout;
+        std::fflush(out);
+        std::fprintf(out, "\nSummary (%s real time)\n", any_median_ ? "median" : "mean");
+        if (raw) std::fprintf(out, "  raw signature check : %10.0f ns\n", *raw);
+        if (full) std::fprintf(out, "  full verify         : %10.0f ns\n", *full);
+        if (raw && full)
+            std::fprintf(out, "  ratio full / raw    : %10.3f   (target <= 1.10: %s)\n", *full / *raw,
+                         *full / *raw <= 1.10 ? "met" : "MISSED");
+        if (load) std::fprintf(out, "  load bundle         : %10.1f ms\n", *load / 1e6);
+        if (load_verify)
+            std::fprintf(out, "  load + verify       : %10.1f ms   (target < 200 ms: %s)\n", *load_verify / 1e6,
+                         *load_verify < 200e6 ? "met" : "MISSED");
+        std::fflush(out);
+    }
+
+private:
+    struct Times {
+        double sum = 0;
+        int count = 0;
+        std::optional<double> median;
+    };
+    std::map<std::string, Times> times_;
+    bool any_median_ = false;
+
+    std::optional<double> value(const std::string& name) {
+        const auto it = times_.find(name);
+        if (it == times_.end()) return std::nullopt;
+        if (it->second.median) {
+            any_median_ = true;
+            return it->second.median;
+        }
+        if (it->second.count == 0) return std::nullopt;
+        return it->second.sum / it->second.count;
+    }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // The summary rides on the console reporter; another --benchmark_format keeps the stock one.
+    bool console = true;
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], "--benchmark_format=", 19) == 0 && std::strcmp(argv[i] + 19, "console") != 0)
+            console = false;
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    try {
+        fixture();  // built once, before anything is timed
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "passkoop-bench: fixture: %s\n", e.what());
+        return 1;
+    }
+    if (console) {
+        SummaryReporter reporter(isatty(STDOUT_FILENO) ? benchmark::ConsoleReporter::OO_ColorTabular
+                                                       : benchmark::ConsoleReporter::OO_Tabular);
+        benchmark::RunSpecifiedBenchmarks(&reporter);
+    } else {
+        benchmark::RunSpecifiedBenchmarks();
+    }
+    benchmark::Shutdown();
+    return 0;
+}

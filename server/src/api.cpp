@@ -1,0 +1,568 @@
+#include "api.hpp"
+
+#include "policy.hpp"
+#include "reports.hpp"
+#include "web_page.hpp"
+
+#include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
+#include <passkoop/verifier.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <expected>
+
+namespace passkoop::server {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxBatchRows = 1000;
+constexpr std::int64_t kMaxAmountCents = 100'000'000;
+constexpr std::int64_t kMaxBackdateSeconds = 366 * 86400;
+constexpr std::int64_t kMaxListLimit = 500;
+
+// An RFC 9457 problem: stable code, status, message for people.
+struct Problem {
+    http::status status;
+    std::string code;
+    std::string title;
+    std::string detail;
+    json extra = json::object();
+};
+
+Response make_response(http::status status, const std::string& content_type, std::string body) {
+    Response res{status, 11};
+    res.set(http::field::content_type, content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+Response json_response(http::status status, const json& body) {
+    return make_response(status, "application/json", body.dump());
+}
+
+Response problem_response(const Problem& p) {
+    json body = {{"type", "https://passkoop.coop/problems/" + p.code}, {"title", p.title},
+                 {"status", static_cast<int>(p.status)}, {"code", p.code}};
+    if (!p.detail.empty()) body["detail"] = p.detail;
+    for (const auto& [k, v] : p.extra.items()) body[k] = v;
+    return make_response(p.status, "application/problem+json", body.dump());
+}
+
+Problem invalid_field(const std::string& field, const std::string& why) {
+    return {http::status::unprocessable_entity, "invalid_field", tr("Champ invalide", "Invalid field"), field + " : " + why};
+}
+
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') out += ' ';
+        else if (s[i] == '%' && i + 2 < s.size()) {
+            int v = 0;
+            const auto r = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+            if (r.ec == std::errc{} && r.ptr == s.data() + i + 3) {
+                out += static_cast<char>(v);
+                i += 2;
+            } else {
+                out += s[i];
+            }
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+std::map<std::string, std::string> parse_query(std::string_view query) {
+    std::map<std::string, std::string> out;
+    for (std::size_t pos = 0; pos < query.size() && out.size() < 32;) {
+        const auto amp = std::min(query.find('&', pos), query.size());
+        const std::string_view pair = query.substr(pos, amp - pos);
+        const auto eq = pair.find('=');
+        out[percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+        pos = amp + 1;
+    }
+    return out;
+}
+
+// A date ("YYYY-MM-DD", start of that day) or an instant, as Unix seconds.
+std::optional<std::int64_t> parse_time(const std::string& text) {
+    if (const auto day = parse_day(text)) return start_of_day(*day);
+    return parse_instant(text);
+}
+
+// Free text from tills is stored and exported: valid UTF-8 without control characters.
+bool printable_text(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        std::size_t n = 1;
+        while (i + n < s.size() && n < 4 && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80) ++n;
+        if (!is_valid_display_name(s.substr(i, n))) return false;
+        i += n;
+    }
+    return true;
+}
+
+std::expected<std::string, Problem> text_field(const json& body, const char* name, std::size_t max, bool required) {
+    const auto it = body.find(name);
+    if (it == body.end() || it->is_null()) {
+        if (required) return std::unexpected(invalid_field(name, tr("champ requis", "required field")));
+        return std::string();
+    }
+    if (!it->is_string()) return std::unexpected(invalid_field(name, tr("texte attendu", "string expected")));
+    const auto& s = it->get_ref<const std::string&>();
+    if (s.size() > max) return std::unexpected(invalid_field(name, tr("trop long", "too long")));
+    if (!printable_text(s)) return std::unexpected(invalid_field(name, tr("caractères de contrôle ou UTF-8 invalide", "control characters or invalid UTF-8")));
+    return s;
+}
+
+json row_json(const VisitRow& r, const LoadedRegistry& reg) {
+    const Coop* coop = reg.bundle.registry.find_coop(r.origin_coop);
+    return {{"id", r.id}, {"idempotency_key", r.idempotency_key}, {"occurred_at", format_instant(r.occurred_at)},
+            {"recorded_at", format_instant(r.recorded_at)}, {"till", r.till}, {"cashier", r.cashier}, {"kind", r.kind},
+            {"origin_coop", r.origin_coop}, {"origin_coop_name", coop ? json(coop->name) : json(nullptr)},
+            {"pass_id", r.pass_id ? json(*r.pass_id) : json(nullptr)}, {"verified", r.verified},
+            {"override", r.override_policy}, {"decision", r.decision}, {"amount_cents", r.amount_cents},
+            {"currency", r.currency}, {"ticket", r.ticket}, {"note", r.note}, {"hash", to_hex(r.hash)}};
+}
+
+const char* color_of(const Verification& v, const std::optional<PolicyOutcome>& policy) {
+    if (!v.valid()) return "red";
+    if (policy && policy->decision != Decision::allowed && policy->decision != Decision::last_allowed_visit) return "red";
+    if (!v.warnings.empty() || (policy && policy->decision == Decision::last_allowed_visit)) return "orange";
+    return "green";
+}
+
+}  // namespace
+
+bool AuthLimiter::blocked(const std::string& address, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    const auto it = windows_.find(address);
+    return it != windows_.end() && it->second.minute == now / 60 && it->second.failures >= per_minute_;
+}
+
+void AuthLimiter::failed(const std::string& address, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    // Bounded memory: forget every address when too many are tracked.
+    if (windows_.size() > 10000) windows_.clear();
+    Window& w = windows_[address];
+    if (w.minute != now / 60) w = {now / 60, 0};
+    ++w.failures;
+}
+
+struct Api::Context {
+    const Request& request;
+    const std::string& client;
+    std::string path;
+    std::map<std::string, std::string> query;
+    std::int64_t now = unix_now();
+    std::optional<TokenInfo> token;
+    std::shared_ptr<const LoadedRegistry> registry;
+};
+
+Api::Api(const Config& config, Ledger& ledger, TokenStore& tokens, RegistryHolder& registry, Metrics& metrics,
+         const std::array<std::uint8_t, 32>& visitor_secret)
+    : config_(config), ledger_(ledger), tokens_(tokens), registry_(registry), metrics_(metrics),
+      visitor_secret_(visitor_secret), limiter_(config.auth_failures_per_minute) {}
+
+std::string Api::route_of(std::string_view target) {
+    const std::string_view path = target.substr(0, target.find('?'));
+    static constexpr std::string_view known[] = {"/",           "/healthz",     "/metrics",          "/v1/bundle",
+                                                 "/v1/directory", "/v1/directory.geojson", "/v1/verify", "/v1/visits",
+                                                 "/v1/visits/batch", "/v1/visits.csv", "/v1/reports/monthly"};
+    for (const auto k : known)
+        if (path == k) return std::string(k);
+    return "other";
+}
+
+std::size_t Api::body_limit(std::string_view target) const {
+    return route_of(target) == "/v1/visits/batch" ? config_.batch_body_limit : config_.body_limit;
+}
+
+Response Api::handle(const Request& request, const std::string& client_address) {
+    // The cashier's browser asks for English with Accept-Language; French otherwise.
+    const bool english = request[http::field::accept_language].starts_with("en");
+    ThreadLanguage language(english ? Lang::en : Lang::fr);
+    const std::string_view target = request.target();
+    Context ctx{request, client_address, std::string(target.substr(0, target.find('?'))), {}, unix_now(), {}, registry_.current()};
+    if (const auto q = target.find('?'); q != std::string_view::npos) ctx.query = parse_query(target.substr(q + 1));
+    Response res;
+    try {
+        res = dispatch(ctx);
+    } catch (const std::exception&) {
+        // Details stay in the server; the client learns only that it failed.
+        res = problem_response({http::status::internal_server_error, "internal_error",
+                                tr("Erreur interne du serveur", "Internal server error"), ""});
+    }
+    res.keep_alive(request.keep_alive());
+    return res;
+}
+
+Response Api::dispatch(Context& ctx) {
+    const http::verb method = ctx.request.method();
+    const std::string& path = ctx.path;
+    auto only = [&](std::initializer_list<http::verb> allowed) -> std::optional<Response> {
+        if (std::find(allowed.begin(), allowed.end(), method) != allowed.end()) return std::nullopt;
+        std::string allow;
+        for (const auto v : allowed) allow += (allow.empty() ? "" : ", ") + std::string(http::to_string(v));
+        Response r = problem_response({http::status::method_not_allowed, "method_not_allowed",
+                                       tr("Méthode non autorisée", "Method not allowed"), ""});
+        r.set(http::field::allow, allow);
+        return r;
+    };
+    auto authenticate = [&](Role needed) -> std::optional<Response> {
+        if (limiter_.blocked(ctx.client, ctx.now))
+            return problem_response({http::status::too_many_requests, "too_many_failures",
+                                     tr("Trop d'échecs d'authentification : réessayez dans une minute",
+                                        "Too many authentication failures: try again in a minute"), ""});
+        const std::string_view header = ctx.request[http::field::authorization];
+        if (header.starts_with("Bearer ")) ctx.token = tokens_.authenticate(header.substr(7));
+        if (!ctx.token) {
+            limiter_.failed(ctx.client, ctx.now);
+            Response r = problem_response({http::status::unauthorized, "unauthorized",
+                                           tr("Jeton manquant ou invalide", "Missing or invalid token"), ""});
+            r.set(http::field::www_authenticate, "Bearer");
+            return r;
+        }
+        if (needed == Role::manager && ctx.token->role != Role::manager)
+            return problem_response({http::status::forbidden, "forbidden",
+                                     tr("Réservé aux responsables", "Managers only"), ""});
+        return std::nullopt;
+    };
+    auto body_json = [&]() -> std::expected<json, Problem> {
+        json body = json::parse(ctx.request.body(), nullptr, false);
+        if (body.is_discarded() || !body.is_object())
+            return std::unexpected(Problem{http::status::bad_request, "invalid_json", tr("Corps JSON invalide", "Invalid JSON body"),
+                                           tr("un objet JSON est attendu", "a JSON object is expected")});
+        return body;
+    };
+
+    if (path == "/healthz") {
+        if (auto r = only({http::verb::get, http::verb::head})) return *r;
+        return json_response(http::status::ok, {{"status", "ok"}, {"registry_version", ctx.registry->bundle.registry.version}});
+    }
+    if (path == "/metrics") {
+        if (auto r = only({http::verb::get})) return *r;
+        return make_response(http::status::ok, "text/plain; version=0.0.4",
+                             metrics_.render(ledger_.row_count(), ctx.registry->bundle.registry.version,
+                                             static_cast<std::int64_t>(ctx.registry->bundle.revoked.size())));
+    }
+    if (path == "/") {
+        if (auto r = only({http::verb::get, http::verb::head})) return *r;
+        Response r = make_response(http::status::ok, "text/html; charset=utf-8", std::string(cashier_page()));
+        r.set(http::field::cache_control, "no-cache");
+        r.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'");
+        return r;
+    }
+    if (path == "/v1/bundle") {
+        if (auto r = only({http::verb::get, http::verb::head})) return *r;
+        const std::string& etag = ctx.registry->etag;
+        if (ctx.request[http::field::if_none_match] == etag) {
+            Response r{http::status::not_modified, 11};
+            r.set(http::field::etag, etag);
+            return r;
+        }
+        Response r = make_response(http::status::ok, "application/json", ctx.registry->bytes);
+        r.set(http::field::etag, etag);
+        r.set(http::field::cache_control, "no-cache");
+        return r;
+    }
+    if (path == "/v1/directory" || path == "/v1/directory.geojson") {
+        if (auto r = only({http::verb::get})) return *r;
+        const bool geo = path.ends_with(".geojson");
+        json items = json::array();
+        for (const Coop& c : ctx.registry->bundle.registry.coops) {
+            const json props = {{"number", c.number}, {"slug", c.slug}, {"name", c.name}, {"city", c.city},
+                                {"department", c.department}, {"country", c.country}, {"stage", c.stage},
+                                {"website", c.website}, {"welcomes_visitors", c.policy.welcomes_visitors},
+                                {"max_visits", c.policy.max_visits}, {"window_days", c.policy.window_days}};
+            if (!geo) {
+                json item = props;
+                item["latitude_e6"] = c.latitude_e6 ? json(*c.latitude_e6) : json(nullptr);
+                item["longitude_e6"] = c.longitude_e6 ? json(*c.longitude_e6) : json(nullptr);
+                items.push_back(item);
+            } else if (c.latitude_e6 && c.longitude_e6) {
+                items.push_back({{"type", "Feature"}, {"properties", props},
+                                 {"geometry", {{"type", "Point"},
+                                               {"coordinates", {static_cast<double>(*c.longitude_e6) / 1e6,
+                                                                static_cast<double>(*c.latitude_e6) / 1e6}}}}});
+            }
+        }
+        if (geo)
+            return make_response(http::status::ok, "application/geo+json",
+                                 json({{"type", "FeatureCollection"}, {"features", items}}).dump());
+        return json_response(http::status::ok, {{"registry_version", ctx.registry->bundle.registry.version}, {"coops", items}});
+    }
+
+    const Registry& registry = ctx.registry->bundle.registry;
+    const Coop* host = registry.find_coop(config_.coop);
+    VisitorPolicy policy = host ? host->policy : VisitorPolicy{};
+    if (config_.policy_max_visits) policy.max_visits = *config_.policy_max_visits;
+    if (config_.policy_window_days) policy.window_days = *config_.policy_window_days;
+    if (config_.policy_welcomes) policy.welcomes_visitors = *config_.policy_welcomes;
+
+    // Verification and policy of one scanned text, for /v1/verify and recording.
+    struct Checked {
+        Verification verification;
+        std::optional<PolicyOutcome> policy;
+        std::optional<std::string> visitor;
+    };
+    auto check = [&](const std::string& text, std::int64_t at) {
+        Checked c{verify_pass(text, ctx.registry->bundle, at, VerifyOptions{config_.grace_days}), std::nullopt, std::nullopt};
+        metrics_.verification(std::string(to_string(c.verification.code)));
+        if (c.verification.pass) {
+            c.visitor = visitor_key(visitor_secret_, c.verification.pass->coop, c.verification.pass->member);
+            if (c.verification.valid())
+                c.policy = decide(policy, config_.coop, *c.verification.pass, ledger_.count_visits(*c.visitor, window_start(policy, at)));
+        }
+        return c;
+    };
+    auto checked_json = [&](const Checked& c) {
+        json out = verification_to_json(c.verification);
+        out["color"] = color_of(c.verification, c.policy);
+        out["policy"] = c.policy ? json{{"decision", to_string(c.policy->decision)}, {"visits", c.policy->visits},
+                                         {"limit", c.policy->limit}, {"message", message(c.policy->decision)}}
+                                 : json(nullptr);
+        return out;
+    };
+
+    if (path == "/v1/verify") {
+        if (auto r = only({http::verb::post})) return *r;
+        if (auto r = authenticate(Role::cashier)) return *r;
+        auto body = body_json();
+        if (!body) return problem_response(body.error());
+        auto text = text_field(*body, "pass", kMaxPassTextBytes, true);
+        if (!text) {
+            // Scanned text is checked by the verifier itself, control characters included.
+            const auto it = body->find("pass");
+            if (it == body->end() || !it->is_string()) return problem_response(text.error());
+            text = it->get<std::string>();
+        }
+        return json_response(http::status::ok, checked_json(check(*text, ctx.now)));
+    }
+
+    // Validates one visit body and records it: 201, 200 (replay), 409, or a problem.
+    auto record = [&](const json& body) -> std::pair<http::status, json> {
+        auto fail = [](const Problem& p) {
+            json j = {{"code", p.code}, {"title", p.title}, {"status", static_cast<int>(p.status)}};
+            if (!p.detail.empty()) j["detail"] = p.detail;
+            for (const auto& [k, v] : p.extra.items()) j[k] = v;
+            return std::make_pair(p.status, j);
+        };
+        if (!body.is_object()) return fail(invalid_field("visit", tr("objet attendu", "object expected")));
+        VisitInput in;
+        const auto key = text_field(body, "idempotency_key", 128, true);
+        if (!key) return fail(key.error());
+        if (key->empty()) return fail(invalid_field("idempotency_key", tr("vide", "empty")));
+        in.idempotency_key = *key;
+        in.request_digest = blake2b256(as_bytes(body.dump()));
+        // A replay answers with the first result, whatever the pass or the counts say now.
+        if (const auto existing = ledger_.find(in.idempotency_key)) {
+            if (!equal_constant_time(existing->request_digest, in.request_digest))
+                return fail({http::status::conflict, "idempotency_conflict",
+                             tr("Clé d'idempotence déjà utilisée pour une autre visite", "Idempotency key already used for another visit"),
+                             "", {{"row", row_json(*existing, *ctx.registry)}}});
+            return {http::status::ok, row_json(*existing, *ctx.registry)};
+        }
+        const auto kind = text_field(body, "kind", 16, false);
+        if (!kind) return fail(kind.error());
+        in.kind = kind->empty() ? "purchase" : *kind;
+        if (!is_visit_kind(in.kind)) return fail(invalid_field("kind", "purchase, deposit, refund, visit"));
+        for (const auto& [name, target, max] : {std::tuple{"till", &in.till, std::size_t{64}}, {"ticket", &in.ticket, std::size_t{64}},
+                                                {"note", &in.note, std::size_t{500}}}) {
+            const auto v = text_field(body, name, max, false);
+            if (!v) return fail(v.error());
+            *target = *v;
+        }
+        const auto currency = text_field(body, "currency", 3, false);
+        if (!currency) return fail(currency.error());
+        in.currency = currency->empty() ? "EUR" : *currency;
+        if (in.currency.size() != 3 || !std::all_of(in.currency.begin(), in.currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+            return fail(invalid_field("currency", tr("code ISO 4217 attendu (EUR)", "ISO 4217 code expected (EUR)")));
+        if (const auto it = body.find("amount_cents"); it != body.end() && !it->is_null()) {
+            if (!it->is_number_integer() || std::llabs(it->get<std::int64_t>()) > kMaxAmountCents)
+                return fail(invalid_field("amount_cents", tr("entier en centimes attendu", "integer number of cents expected")));
+            in.amount_cents = it->get<std::int64_t>();
+        }
+        in.occurred_at = ctx.now;
+        if (const auto it = body.find("occurred_at"); it != body.end() && !it->is_null()) {
+            const auto t = it->is_string() ? parse_instant(it->get<std::string>()) : std::nullopt;
+            if (!t || *t > ctx.now + 86400 || *t < ctx.now - kMaxBackdateSeconds)
+                return fail(invalid_field("occurred_at", tr("instant AAAA-MM-JJTHH:MM:SSZ de l'année écoulée attendu",
+                                                            "instant YYYY-MM-DDTHH:MM:SSZ within the past year expected")));
+            in.occurred_at = *t;
+        }
+        const auto override_it = body.find("override");
+        if (override_it != body.end() && !override_it->is_boolean()) return fail(invalid_field("override", tr("booléen attendu", "boolean expected")));
+        in.override_policy = override_it != body.end() && override_it->get<bool>();
+        in.cashier = ctx.token->name;
+
+        const auto pass_it = body.find("pass");
+        const auto declared_it = body.find("declared");
+        if ((pass_it == body.end()) == (declared_it == body.end()))
+            return fail(invalid_field("pass", tr("donnez soit pass, soit declared", "give either pass or declared")));
+        if (pass_it != body.end()) {
+            if (!pass_it->is_string() || pass_it->get_ref<const std::string&>().size() > kMaxPassTextBytes)
+                return fail(invalid_field("pass", tr("texte du pass attendu", "pass text expected")));
+            const Checked c = check(pass_it->get<std::string>(), in.occurred_at);
+            const Verification& v = c.verification;
+            if (!v.pass)
+                return fail({http::status::unprocessable_entity, "pass_refused", message(v.code), "", {{"verification", checked_json(c)}}});
+            const bool refused_by_policy = c.policy && (c.policy->decision == Decision::own_member ||
+                                                        c.policy->decision == Decision::not_accepted ||
+                                                        c.policy->decision == Decision::limit_reached);
+            if (!v.valid() && !in.override_policy)
+                return fail({http::status::unprocessable_entity, "pass_refused", message(v.code), "", {{"verification", checked_json(c)}}});
+            if (refused_by_policy && !in.override_policy)
+                return fail({http::status::unprocessable_entity, "policy_refused", message(c.policy->decision), "",
+                             {{"verification", checked_json(c)}}});
+            in.origin_coop = v.pass->coop;
+            in.pass_id = v.pass_id;
+            in.visitor_key = c.visitor;
+            in.verified = v.valid();
+            in.decision = c.policy ? std::string(to_string(c.policy->decision)) : std::string(to_string(v.code));
+        } else {
+            const json& d = *declared_it;
+            const auto coop = d.is_object() && d.contains("coop") && d["coop"].is_number_integer() ? d["coop"].get<std::int64_t>() : 0;
+            if (coop < 1 || coop > 65535 || registry.find_coop(static_cast<std::uint16_t>(coop)) == nullptr)
+                return fail(invalid_field("declared.coop", tr("numéro d'une coop du registre attendu", "number of a coop of the registry expected")));
+            in.origin_coop = static_cast<std::uint16_t>(coop);
+            in.verified = false;
+            in.decision = "declared";
+        }
+        const AppendResult result = ledger_.append(in);
+        if (result.outcome == AppendOutcome::conflict)
+            return fail({http::status::conflict, "idempotency_conflict",
+                         tr("Clé d'idempotence déjà utilisée pour une autre visite", "Idempotency key already used for another visit"),
+                         "", {{"row", row_json(result.row, *ctx.registry)}}});
+        return {result.outcome == AppendOutcome::created ? http::status::created : http::status::ok, row_json(result.row, *ctx.registry)};
+    };
+
+    if (path == "/v1/visits") {
+        if (auto r = only({http::verb::get, http::verb::post})) return *r;
+        if (auto r = authenticate(Role::cashier)) return *r;
+        if (method == http::verb::post) {
+            auto body = body_json();
+            if (!body) return problem_response(body.error());
+            auto [status, out] = record(*body);
+            if (static_cast<int>(status) >= 300) {
+                Problem p{status, out.value("code", ""), out.value("title", ""), out.value("detail", "")};
+                for (const auto& [k, v] : out.items())
+                    if (k != "code" && k != "title" && k != "detail" && k != "status") p.extra[k] = v;
+                return problem_response(p);
+            }
+            return json_response(status, out);
+        }
+        VisitQuery q;
+        for (const auto& [name, target] : {std::pair{"from", &q.from}, {"to", &q.to}}) {
+            if (!ctx.query.contains(name)) continue;
+            *target = parse_time(ctx.query[name]);
+            if (!*target) return problem_response(invalid_field(name, tr("date AAAA-MM-JJ attendue", "date YYYY-MM-DD expected")));
+        }
+        if (ctx.query.contains("to") && parse_day(ctx.query["to"])) *q.to += 86400;  // a date "to" includes that day
+        if (ctx.token->role == Role::cashier) {
+            // Cashiers see today's visits only.
+            q.from = std::max(q.from.value_or(0), start_of_day(day_of(ctx.now)));
+        }
+        auto integer = [&](const char* name, std::int64_t max) -> std::expected<std::optional<std::int64_t>, Problem> {
+            if (!ctx.query.contains(name)) return std::nullopt;
+            std::int64_t n = 0;
+            const std::string& s = ctx.query[name];
+            const auto r = std::from_chars(s.data(), s.data() + s.size(), n);
+            if (r.ec != std::errc{} || r.ptr != s.data() + s.size() || n < 0 || n > max)
+                return std::unexpected(invalid_field(name, tr("entier attendu", "integer expected")));
+            return n;
+        };
+        const auto coop = integer("coop", 65535);
+        const auto cursor = integer("cursor", std::numeric_limits<std::int64_t>::max());
+        const auto limit = integer("limit", kMaxListLimit);
+        for (const auto* p : {&coop, &cursor, &limit})
+            if (!*p) return problem_response(p->error());
+        if (*coop && coop->has_value()) q.coop = static_cast<std::uint16_t>(**coop);
+        q.after_id = cursor->value_or(0);
+        q.limit = limit->value_or(100);
+        if (ctx.query.contains("till")) q.till = ctx.query["till"];
+        const auto rows = ledger_.list(q);
+        json items = json::array();
+        std::int64_t total = 0;
+        for (const auto& r : rows) {
+            items.push_back(row_json(r, *ctx.registry));
+            total += r.amount_cents;
+        }
+        const bool more = static_cast<std::int64_t>(rows.size()) == q.limit;
+        return json_response(http::status::ok, {{"visits", items}, {"total_cents", total},
+                                                {"next_cursor", more ? json(rows.back().id) : json(nullptr)}});
+    }
+    if (path == "/v1/visits/batch") {
+        if (auto r = only({http::verb::post})) return *r;
+        if (auto r = authenticate(Role::cashier)) return *r;
+        auto body = body_json();
+        if (!body) return problem_response(body.error());
+        const auto visits = body->find("visits");
+        if (visits == body->end() || !visits->is_array())
+            return problem_response(invalid_field("visits", tr("tableau attendu", "array expected")));
+        if (visits->size() > kMaxBatchRows)
+            return problem_response({http::status::payload_too_large, "too_many_rows",
+                                     tr("1000 visites au plus par lot", "1000 visits at most per batch"), ""});
+        // Rows are recorded in order, so visit counts see the rows before them.
+        json results = json::array();
+        for (const json& v : *visits) {
+            auto [status, out] = record(v);
+            results.push_back({{"status", static_cast<int>(status)}, {static_cast<int>(status) < 300 ? "row" : "problem", out}});
+        }
+        return json_response(http::status::ok, {{"results", results}});
+    }
+    if (path == "/v1/visits.csv" || path == "/v1/reports/monthly") {
+        if (auto r = only({http::verb::get})) return *r;
+        if (auto r = authenticate(Role::manager)) return *r;
+        const std::string dialect_name = ctx.query.contains("dialect") ? ctx.query["dialect"] : "fr";
+        if (dialect_name != "fr" && dialect_name != "rfc4180") return problem_response(invalid_field("dialect", "fr, rfc4180"));
+        const CsvDialect dialect = dialect_name == "fr" ? CsvDialect::french : CsvDialect::rfc4180;
+        CoopNames names;
+        for (const Coop& c : registry.coops) names[c.number] = c.name;
+        VisitQuery q;
+        std::string month;
+        if (path == "/v1/reports/monthly") {
+            month = ctx.query["month"];
+            const auto bounds = month_bounds(month);
+            if (!bounds) return problem_response(invalid_field("month", tr("mois AAAA-MM attendu", "month YYYY-MM expected")));
+            q.from = bounds->first;
+            q.to = bounds->second;
+        } else {
+            for (const auto& [name, target] : {std::pair{"from", &q.from}, {"to", &q.to}}) {
+                if (!ctx.query.contains(name)) continue;
+                *target = parse_time(ctx.query[name]);
+                if (!*target) return problem_response(invalid_field(name, tr("date AAAA-MM-JJ attendue", "date YYYY-MM-DD expected")));
+            }
+            if (ctx.query.contains("to") && parse_day(ctx.query["to"])) *q.to += 86400;
+        }
+        std::vector<VisitRow> rows;
+        q.limit = 5000;
+        for (;;) {
+            auto page = ledger_.list(q);
+            rows.insert(rows.end(), page.begin(), page.end());
+            if (static_cast<std::int64_t>(page.size()) < q.limit) break;
+            q.after_id = page.back().id;
+        }
+        if (path == "/v1/visits.csv") {
+            Response r = make_response(http::status::ok, "text/csv; charset=utf-8", visits_csv(rows, dialect, names));
+            r.set(http::field::content_disposition, "attachment; filename=\"visiteurs.csv\"");
+            return r;
+        }
+        const MonthlyReport report = monthly_report(rows, month, names, config_.visitor_cap_cents, config_.visitor_cap_warn_percent);
+        if (ctx.query["format"] == "csv") {
+            Response r = make_response(http::status::ok, "text/csv; charset=utf-8", report_csv(report, dialect));
+            r.set(http::field::content_disposition, "attachment; filename=\"rapport-" + month + ".csv\"");
+            return r;
+        }
+        return json_response(http::status::ok, report_json(report));
+    }
+    return problem_response({http::status::not_found, "not_found", tr("Adresse inconnue", "Unknown address"), ""});
+}
+
+}  // namespace passkoop::server

@@ -1,0 +1,274 @@
+#include "http_server.hpp"
+
+#include <passkoop/dates.hpp>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+namespace passkoop::server {
+
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+namespace {
+
+std::mutex log_mutex;
+
+// One JSON line per request on stderr: what operators grep and ship to their log store.
+void log_request(const std::string& client, std::string_view method, const std::string& route, int status, double ms) {
+    const nlohmann::json line = {{"ts", format_instant(unix_now())}, {"remote", client}, {"method", method},
+                                 {"route", route}, {"status", status}, {"ms", static_cast<std::int64_t>(ms * 1000) / 1000.0}};
+    std::lock_guard lock(log_mutex);
+    std::cerr << line.dump() << "\n";
+}
+
+Response plain_problem(http::status status, const char* code, const char* title) {
+    Response res{status, 11};
+    res.set(http::field::content_type, "application/problem+json");
+    res.body() = nlohmann::json({{"type", std::string("https://passkoop.coop/problems/") + code}, {"title", title},
+                                 {"status", static_cast<int>(status)}, {"code", code}})
+                     .dump();
+    res.keep_alive(false);
+    res.prepare_payload();
+    return res;
+}
+
+}  // namespace
+
+tcp::endpoint parse_listen_address(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) throw std::runtime_error("listen: host:port expected, got " + text);
+    std::string host = text.substr(0, colon);
+    const std::string port_text = text.substr(colon + 1);
+    unsigned port = 0;
+    const auto r = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (r.ec != std::errc{} || r.ptr != port_text.data() + port_text.size() || port > 65535)
+        throw std::runtime_error("listen: invalid port in " + text);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.empty()) host = "0.0.0.0";
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(host, ec);
+    if (ec) throw std::runtime_error("listen: invalid address " + host);
+    return {address, static_cast<unsigned short>(port)};
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket socket, HttpServer& server)
+        : stream_(std::move(socket)), timer_(stream_.get_executor()), server_(server) {
+        boost::system::error_code ec;
+        const auto remote = stream_.socket().remote_endpoint(ec);
+        client_ = ec ? "unknown" : remote.address().to_string();
+        ++server_.connections_;
+    }
+    ~Session() {
+        --server_.connections_;
+        server_.forget(this);
+    }
+
+    void start() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); }); }
+
+    // Called on shutdown from another thread: idle connections close, busy ones finish first.
+    void shutdown() {
+        auto self_ptr = weak_from_this().lock();
+        if (!self_ptr) return;  // already finishing
+        net::post(stream_.get_executor(), [self = std::move(self_ptr)] {
+            if (!self->busy_) {
+                boost::system::error_code ec;
+                self->stream_.socket().cancel(ec);
+                self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+            }
+        });
+    }
+
+private:
+    void read() {
+        if (server_.stopping_) return close();
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(server_.config_.header_limit));
+        parser_->body_limit(server_.config_.body_limit);
+        timed_out_ = false;
+        // Our own timer rather than the stream's: on expiry we still answer 408 before closing.
+        timer_.expires_after(std::chrono::seconds(server_.config_.read_timeout_seconds));
+        timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self) return;
+            self->timed_out_ = true;
+            boost::system::error_code ignored;
+            self->stream_.socket().cancel(ignored);
+        });
+        http::async_read_header(stream_, buffer_, *parser_,
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    }
+
+    void on_header(beast::error_code ec) {
+        if (ec) return on_read(ec);
+        parser_->body_limit(server_.api_.body_limit(parser_->get().target()));
+        if (parser_->is_done()) return on_read({});
+        http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
+    }
+
+    void on_read(beast::error_code ec) {
+        timer_.cancel();
+        started_ = std::chrono::steady_clock::now();
+        if (timed_out_) return reply_and_close(plain_problem(http::status::request_timeout, "request_timeout", "Request timeout"), "timeout");
+        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+            ec == net::error::eof)
+            return close();
+        if (ec == http::error::header_limit)
+            return reply_and_close(plain_problem(http::status::request_header_fields_too_large, "headers_too_large",
+                                                 "Request header fields too large"), "limit");
+        if (ec == http::error::body_limit)
+            return reply_and_close(plain_problem(http::status::payload_too_large, "payload_too_large", "Payload too large"), "limit");
+        if (ec) return reply_and_close(plain_problem(http::status::bad_request, "bad_request", "Malformed HTTP request"), "bad_request");
+
+        busy_ = true;
+        auto request = std::make_shared<Request>(parser_->release());
+        // The handler may wait on the database: run it on the worker pool, never on a network thread.
+        net::post(server_.workers_, [self = shared_from_this(), request] {
+            auto response = std::make_shared<Response>(self->server_.api_.handle(*request, self->client_));
+            net::post(self->stream_.get_executor(), [self, request, response] {
+                self->write(std::move(*response), request->method_string(), Api::route_of(request->target()));
+            });
+        });
+    }
+
+    void write(Response response, std::string_view method, const std::string& route) {
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
+        const int status = static_cast<int>(response.result());
+        server_.metrics_.request(route, status, ms / 1000.0);
+        log_request(client_, method, route, status, ms);
+        if (server_.stopping_) response.keep_alive(false);
+        response_ = std::make_shared<Response>(std::move(response));
+        stream_.expires_after(std::chrono::seconds(server_.config_.read_timeout_seconds));
+        http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->stream_.expires_never();
+            self->busy_ = false;
+            if (ec || !self->response_->keep_alive()) return self->close();
+            self->read();
+        });
+    }
+
+    void reply_and_close(Response response, const std::string& route) {
+        busy_ = true;
+        write(std::move(response), "-", route);
+    }
+
+    void close() {
+        boost::system::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.socket().close(ec);
+    }
+
+    beast::tcp_stream stream_;
+    net::steady_timer timer_;
+    HttpServer& server_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::shared_ptr<Response> response_;
+    std::string client_;
+    bool timed_out_ = false;
+    bool busy_ = false;
+    std::chrono::steady_clock::time_point started_;
+};
+
+HttpServer::HttpServer(const Config& config, Api& api, Metrics& metrics)
+    : config_(config), api_(api), metrics_(metrics), workers_(static_cast<std::size_t>(config.workers)),
+      acceptor_(io_), signals_(io_, SIGINT, SIGTERM), hangup_(io_, SIGHUP) {
+    const auto endpoint = parse_listen_address(config.listen);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(net::socket_base::max_listen_connections);
+}
+
+HttpServer::~HttpServer() { workers_.join(); }
+
+void HttpServer::accept() {
+    acceptor_.async_accept(net::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
+        if (ec) {
+            if (!stopping_ && ec != net::error::operation_aborted) accept();
+            return;
+        }
+        if (connections_ >= config_.max_connections) {
+            // Over the cap: answer 503 at once rather than let the client hang.
+            auto res = std::make_shared<Response>(plain_problem(http::status::service_unavailable, "too_many_connections",
+                                                                "Too many connections"));
+            res->set(http::field::retry_after, "1");
+            auto sock = std::make_shared<tcp::socket>(std::move(socket));
+            http::async_write(*sock, *res, [sock, res](boost::system::error_code, std::size_t) {
+                boost::system::error_code ignored;
+                sock->shutdown(tcp::socket::shutdown_both, ignored);
+            });
+        } else {
+            auto session = std::make_shared<Session>(std::move(socket), *this);
+            {
+                std::lock_guard lock(sessions_mutex_);
+                sessions_.insert(session.get());
+            }
+            session->start();
+        }
+        accept();
+    });
+}
+
+void HttpServer::forget(Session* session) {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.erase(session);
+}
+
+void HttpServer::every(std::chrono::seconds period, std::function<void()> task) {
+    auto timer = std::make_shared<net::steady_timer>(io_);
+    timers_.push_back(timer);
+    auto tick = std::make_shared<std::function<void(boost::system::error_code)>>();
+    *tick = [this, timer, period, task = std::move(task), weak = std::weak_ptr(tick)](boost::system::error_code ec) {
+        if (ec || stopping_) return;
+        // Periodic work may touch the database: keep it off the network threads.
+        net::post(workers_, task);
+        timer->expires_after(period);
+        if (auto t = weak.lock()) timer->async_wait([t](boost::system::error_code e) { (*t)(e); });
+    };
+    timer->expires_after(period);
+    timer->async_wait([tick](boost::system::error_code ec) { (*tick)(ec); });
+}
+
+void HttpServer::run(std::function<void()> on_hangup) {
+    signals_.async_wait([this](boost::system::error_code ec, int) {
+        if (!ec) stop();
+    });
+    auto handler = std::make_shared<std::function<void(boost::system::error_code, int)>>();
+    *handler = [this, on_hangup, weak = std::weak_ptr(handler)](boost::system::error_code ec, int) {
+        if (ec || stopping_) return;
+        if (on_hangup) net::post(workers_, on_hangup);
+        if (auto h = weak.lock()) hangup_.async_wait([h](boost::system::error_code e, int sig) { (*h)(e, sig); });
+    };
+    hangup_.async_wait([handler](boost::system::error_code ec, int sig) { (*handler)(ec, sig); });
+    accept();
+    std::vector<std::thread> threads;
+    for (int i = 1; i < config_.threads; ++i) threads.emplace_back([this] { io_.run(); });
+    io_.run();
+    for (auto& t : threads) t.join();
+    workers_.join();
+}
+
+void HttpServer::stop() {
+    net::post(io_, [this] {
+        if (stopping_.exchange(true)) return;
+        boost::system::error_code ec;
+        acceptor_.close(ec);
+        signals_.cancel(ec);
+        hangup_.cancel(ec);
+        for (auto& t : timers_) t->cancel();
+        std::lock_guard lock(sessions_mutex_);
+        for (Session* s : sessions_) s->shutdown();
+        // Signals and timers hold no more work: run() returns once the sessions finish.
+    });
+}
+
+}  // namespace passkoop::server

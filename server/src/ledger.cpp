@@ -1,0 +1,365 @@
+#include "ledger.hpp"
+
+#include <passkoop/dates.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <future>
+#include <memory>
+
+namespace passkoop::server {
+
+namespace {
+
+// Every schema change, in order; PRAGMA user_version records how many have run.
+constexpr const char* kMigrations[] = {
+    R"sql(
+    CREATE TABLE visits (
+        id INTEGER PRIMARY KEY,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        request_digest BLOB NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        till TEXT NOT NULL,
+        cashier TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('purchase', 'deposit', 'refund', 'visit')),
+        origin_coop INTEGER NOT NULL,
+        pass_id TEXT,
+        visitor_key TEXT,
+        personal_digest BLOB NOT NULL,
+        verified INTEGER NOT NULL,
+        override INTEGER NOT NULL,
+        decision TEXT NOT NULL,
+        amount_cents INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        ticket TEXT NOT NULL,
+        note TEXT NOT NULL,
+        previous_hash BLOB NOT NULL,
+        hash BLOB NOT NULL
+    );
+    CREATE INDEX visits_by_visitor ON visits (visitor_key, occurred_at);
+    CREATE INDEX visits_by_time ON visits (occurred_at);
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('cashier', 'manager')),
+        token_hash BLOB NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    )sql",
+};
+
+constexpr const char* kRowColumns =
+    "id, idempotency_key, request_digest, occurred_at, recorded_at, till, cashier, kind, origin_coop, pass_id, "
+    "visitor_key, personal_digest, verified, override, decision, amount_cents, currency, ticket, note, previous_hash, hash";
+
+template <std::size_t N>
+std::array<std::uint8_t, N> to_array(const std::vector<std::uint8_t>& v) {
+    std::array<std::uint8_t, N> out{};
+    std::copy_n(v.begin(), std::min(N, v.size()), out.begin());
+    return out;
+}
+
+VisitRow read_row(const Statement& s) {
+    VisitRow r;
+    r.id = s.integer(0);
+    r.idempotency_key = s.text(1);
+    r.request_digest = to_array<32>(s.blob(2));
+    r.occurred_at = s.integer(3);
+    r.recorded_at = s.integer(4);
+    r.till = s.text(5);
+    r.cashier = s.text(6);
+    r.kind = s.text(7);
+    r.origin_coop = static_cast<std::uint16_t>(s.integer(8));
+    r.pass_id = s.optional_text(9);
+    r.visitor_key = s.optional_text(10);
+    r.personal_digest = to_array<32>(s.blob(11));
+    r.verified = s.integer(12) != 0;
+    r.override_policy = s.integer(13) != 0;
+    r.decision = s.text(14);
+    r.amount_cents = s.integer(15);
+    r.currency = s.text(16);
+    r.ticket = s.text(17);
+    r.note = s.text(18);
+    r.previous_hash = to_array<32>(s.blob(19));
+    r.hash = to_array<32>(s.blob(20));
+    return r;
+}
+
+void migrate(Database& db) {
+    auto version_stmt = db.prepare("PRAGMA user_version");
+    version_stmt.step();
+    const auto version = version_stmt.integer(0);
+    constexpr auto latest = static_cast<std::int64_t>(std::size(kMigrations));
+    if (version > latest) throw SqliteError("database schema is newer than this passkoopd; upgrade passkoopd");
+    for (auto v = version; v < latest; ++v) {
+        db.exec("BEGIN IMMEDIATE");
+        try {
+            db.exec(kMigrations[v]);
+            // PRAGMA takes no bound parameters; the value is our own loop counter.
+            const std::string pragma = "PRAGMA user_version=" + std::to_string(v + 1);
+            db.exec(pragma.c_str());
+            db.exec("COMMIT");
+        } catch (...) {
+            db.exec("ROLLBACK");
+            throw;
+        }
+    }
+}
+
+}  // namespace
+
+bool is_visit_kind(std::string_view kind) { return std::find(std::begin(kVisitKinds), std::end(kVisitKinds), kind) != std::end(kVisitKinds); }
+
+Hash256 personal_digest(const std::optional<std::string>& pass_id, const std::optional<std::string>& visitor_key) {
+    const nlohmann::json parts = {pass_id.value_or(""), visitor_key.value_or("")};
+    return blake2b256(as_bytes(parts.dump()));
+}
+
+Hash256 row_hash(const VisitRow& r) {
+    const nlohmann::json fields = {r.id, r.idempotency_key, to_hex(r.request_digest), r.occurred_at, r.recorded_at, r.till,
+                                   r.cashier, r.kind, r.origin_coop, to_hex(r.personal_digest), r.verified, r.override_policy,
+                                   r.decision, r.amount_cents, r.currency, r.ticket, r.note};
+    std::string message = "passkoop-ledger-row-v1\n" + to_hex(r.previous_hash) + "\n" + fields.dump();
+    return blake2b256(as_bytes(message));
+}
+
+struct Ledger::Pending {
+    const VisitInput* input;
+    std::promise<AppendResult> done;
+};
+
+Ledger::Ledger(const std::filesystem::path& path) : path_(path) {
+    ensure_sodium();
+    writer_db_ = std::make_unique<Database>(path.string());
+    migrate(*writer_db_);
+    side_ = std::make_unique<Database>(path.string());
+    reader_ = std::make_unique<Database>(path.string());
+    writer_ = std::thread([this] { writer_loop(); });
+}
+
+Ledger::~Ledger() {
+    {
+        std::lock_guard lock(queue_mutex_);
+        stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    writer_.join();
+    // Fold the WAL back into the main file so the database is one clean file at rest.
+    try {
+        writer_db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (const SqliteError&) {
+    }
+}
+
+AppendResult Ledger::append(const VisitInput& input) { return append_all({input}).front(); }
+
+std::vector<AppendResult> Ledger::append_all(const std::vector<VisitInput>& inputs) {
+    std::vector<Pending> pending(inputs.size());
+    std::vector<std::future<AppendResult>> futures;
+    {
+        std::lock_guard lock(queue_mutex_);
+        if (stopping_) throw SqliteError("ledger is closing");
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+            pending[i].input = &inputs[i];
+            futures.push_back(pending[i].done.get_future());
+            queue_.push_back(&pending[i]);
+        }
+    }
+    queue_cv_.notify_one();
+    std::vector<AppendResult> results;
+    for (auto& f : futures) results.push_back(f.get());
+    return results;
+}
+
+void Ledger::writer_loop() {
+    constexpr std::size_t kMaxBatch = 2000;
+    for (;;) {
+        std::vector<Pending*> batch;
+        {
+            std::unique_lock lock(queue_mutex_);
+            queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping and drained
+            while (!queue_.empty() && batch.size() < kMaxBatch) {
+                batch.push_back(queue_.front());
+                queue_.pop_front();
+            }
+        }
+        commit_batch(batch);
+    }
+}
+
+void Ledger::commit_batch(std::vector<Pending*>& batch) {
+    Database& db = *writer_db_;
+    std::vector<AppendResult> results;
+    try {
+        db.exec("BEGIN IMMEDIATE");
+        auto last = db.prepare("SELECT id, hash FROM visits ORDER BY id DESC LIMIT 1");
+        std::int64_t next_id = 1;
+        Hash256 previous{};
+        if (last.step()) {
+            next_id = last.integer(0) + 1;
+            previous = to_array<32>(last.blob(1));
+        }
+        auto find = db.prepare((std::string("SELECT ") + kRowColumns + " FROM visits WHERE idempotency_key = ?1").c_str());
+        auto insert = db.prepare(
+            "INSERT INTO visits (id, idempotency_key, request_digest, occurred_at, recorded_at, till, cashier, kind, "
+            "origin_coop, pass_id, visitor_key, personal_digest, verified, override, decision, amount_cents, currency, "
+            "ticket, note, previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+            "?16, ?17, ?18, ?19, ?20, ?21)");
+        const std::int64_t now = unix_now();
+        for (Pending* p : batch) {
+            const VisitInput& in = *p->input;
+            find.reset();
+            find.bind(1, in.idempotency_key);
+            if (find.step()) {
+                VisitRow existing = read_row(find);
+                const bool same = equal_constant_time(existing.request_digest, in.request_digest);
+                results.push_back({same ? AppendOutcome::replayed : AppendOutcome::conflict, std::move(existing)});
+                continue;
+            }
+            VisitRow row;
+            static_cast<VisitInput&>(row) = in;
+            row.id = next_id++;
+            row.recorded_at = now;
+            row.personal_digest = personal_digest(in.pass_id, in.visitor_key);
+            row.previous_hash = previous;
+            row.hash = row_hash(row);
+            previous = row.hash;
+            insert.reset();
+            insert.bind(1, row.id).bind(2, row.idempotency_key).bind_blob(3, row.request_digest.data(), 32)
+                .bind(4, row.occurred_at).bind(5, row.recorded_at).bind(6, row.till).bind(7, row.cashier)
+                .bind(8, row.kind).bind(9, std::int64_t{row.origin_coop}).bind(10, row.pass_id).bind(11, row.visitor_key)
+                .bind_blob(12, row.personal_digest.data(), 32).bind(13, std::int64_t{row.verified})
+                .bind(14, std::int64_t{row.override_policy}).bind(15, row.decision).bind(16, row.amount_cents)
+                .bind(17, row.currency).bind(18, row.ticket).bind(19, row.note)
+                .bind_blob(20, row.previous_hash.data(), 32).bind_blob(21, row.hash.data(), 32);
+            insert.step();
+            results.push_back({AppendOutcome::created, std::move(row)});
+        }
+        db.exec("COMMIT");
+    } catch (...) {
+        try {
+            db.exec("ROLLBACK");
+        } catch (...) {
+        }
+        for (Pending* p : batch) p->done.set_exception(std::current_exception());
+        return;
+    }
+    // Acknowledge only after COMMIT returned: with synchronous=FULL every row is on disk.
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+}
+
+std::optional<VisitRow> Ledger::find(std::string_view idempotency_key) const {
+    std::lock_guard lock(read_mutex_);
+    auto s = reader_->prepare((std::string("SELECT ") + kRowColumns + " FROM visits WHERE idempotency_key = ?1").c_str());
+    s.bind(1, idempotency_key);
+    if (!s.step()) return std::nullopt;
+    return read_row(s);
+}
+
+std::int64_t Ledger::count_visits(std::string_view visitor_key, std::int64_t since) const {
+    std::lock_guard lock(read_mutex_);
+    auto s = reader_->prepare(
+        "SELECT COUNT(*) FROM visits WHERE visitor_key = ?1 AND occurred_at >= ?2 AND kind IN ('purchase', 'visit')");
+    s.bind(1, visitor_key).bind(2, since);
+    s.step();
+    return s.integer(0);
+}
+
+std::vector<VisitRow> Ledger::list(const VisitQuery& q) const {
+    std::lock_guard lock(read_mutex_);
+    auto s = reader_->prepare((std::string("SELECT ") + kRowColumns +
+                               " FROM visits WHERE id > ?1 AND (?2 IS NULL OR occurred_at >= ?2) AND (?3 IS NULL OR "
+                               "occurred_at < ?3) AND (?4 IS NULL OR origin_coop = ?4) AND (?5 IS NULL OR till = ?5) "
+                               "ORDER BY id LIMIT ?6")
+                                  .c_str());
+    s.bind(1, q.after_id);
+    q.from ? s.bind(2, *q.from) : s.bind_null(2);
+    q.to ? s.bind(3, *q.to) : s.bind_null(3);
+    q.coop ? s.bind(4, std::int64_t{*q.coop}) : s.bind_null(4);
+    s.bind(5, q.till);
+    s.bind(6, q.limit);
+    std::vector<VisitRow> rows;
+    while (s.step()) rows.push_back(read_row(s));
+    return rows;
+}
+
+std::int64_t Ledger::row_count() const {
+    std::lock_guard lock(read_mutex_);
+    auto s = reader_->prepare("SELECT COUNT(*) FROM visits");
+    s.step();
+    return s.integer(0);
+}
+
+ChainReport Ledger::verify_chain() const {
+    std::lock_guard lock(read_mutex_);
+    ChainReport report;
+    auto s = reader_->prepare((std::string("SELECT ") + kRowColumns + " FROM visits ORDER BY id").c_str());
+    Hash256 previous{};
+    std::int64_t expected_id = 1;
+    while (s.step()) {
+        const VisitRow row = read_row(s);
+        ++report.rows;
+        const bool erased = !row.pass_id && !row.visitor_key;
+        std::string problem;
+        if (row.id != expected_id) problem = "missing row before this one";
+        else if (row.previous_hash != previous) problem = "previous_hash does not match the row before";
+        else if (!erased && row.personal_digest != personal_digest(row.pass_id, row.visitor_key)) problem = "pass id or visitor key altered";
+        else if (row.hash != row_hash(row)) problem = "row altered";
+        if (!problem.empty()) {
+            report.first_bad_id = row.id;
+            report.problem = problem;
+            return report;
+        }
+        previous = row.hash;
+        expected_id = row.id + 1;
+    }
+    return report;
+}
+
+std::int64_t Ledger::purge_personal_data(std::int64_t before) {
+    std::lock_guard lock(side_mutex_);
+    auto s = side_->prepare(
+        "UPDATE visits SET pass_id = NULL, visitor_key = NULL WHERE occurred_at < ?1 AND (pass_id IS NOT NULL OR "
+        "visitor_key IS NOT NULL)");
+    s.bind(1, before);
+    s.step();
+    return sqlite3_changes(side_->handle());
+}
+
+std::optional<std::string> Ledger::meta(std::string_view key) const {
+    std::lock_guard lock(side_mutex_);
+    auto s = side_->prepare("SELECT value FROM meta WHERE key = ?1");
+    s.bind(1, key);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
+}
+
+void Ledger::set_meta(std::string_view key, std::string_view value) {
+    std::lock_guard lock(side_mutex_);
+    auto s = side_->prepare("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    s.bind(1, key).bind(2, value);
+    s.step();
+}
+
+void Ledger::backup(const std::filesystem::path& out) const {
+    Database source(path_.string(), true);
+    Database target(out.string());
+    sqlite3_backup* b = sqlite3_backup_init(target.handle(), "main", source.handle(), "main");
+    if (b == nullptr) throw SqliteError("backup: " + std::string(sqlite3_errmsg(target.handle())));
+    // Copy in slices so a long backup never holds the database for long.
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        if (rc != SQLITE_OK) sqlite3_sleep(20);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) throw SqliteError("backup: " + std::string(sqlite3_errstr(rc)));
+}
+
+}  // namespace passkoop::server

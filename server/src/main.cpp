@@ -1,0 +1,263 @@
+// passkoopd: the shop server, and its maintenance commands.
+#include "api.hpp"
+#include "config.hpp"
+#include "demo.hpp"
+#include "http_server.hpp"
+#include "ledger.hpp"
+#include "tokens.hpp"
+
+#include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
+
+#include <sodium.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+namespace {
+
+using namespace passkoop;
+using namespace passkoop::server;
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Removes "--name value" from args and returns the value.
+std::optional<std::string> take(std::vector<std::string>& args, const std::string& name) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--" + name && i + 1 < args.size()) {
+            std::string v = args[i + 1];
+            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+            return v;
+        }
+        if (args[i].starts_with("--" + name + "=")) {
+            std::string v = args[i].substr(name.size() + 3);
+            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+            return v;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string require(std::vector<std::string>& args, const std::string& name) {
+    auto v = take(args, name);
+    if (!v) throw UsageError(tr("option requise : --", "required option: --") + name);
+    return *v;
+}
+
+Config settings_from(std::vector<std::string>& args) {
+    Config config;
+    const auto rest = parse_config(args, config);
+    if (!rest.empty()) throw UsageError(tr("argument inattendu : ", "unexpected argument: ") + rest.front());
+    return config;
+}
+
+// The shop's secret for visitor keys: 32 random bytes in a 0600 file, made on first start.
+std::array<std::uint8_t, 32> load_or_create_secret(const std::filesystem::path& path) {
+    std::array<std::uint8_t, 32> secret{};
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        randombytes_buf(secret.data(), secret.size());
+        const bool ok = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) && ::fsync(fd) == 0;
+        ::close(fd);
+        if (!ok) throw std::runtime_error(path.string() + ": cannot write the visitor-key secret");
+        std::cerr << tr("Secret des clés visiteurs créé : ", "Visitor-key secret created: ") << path << "\n";
+        return secret;
+    }
+    std::ifstream in(path, std::ios::binary);
+    in.read(reinterpret_cast<char*>(secret.data()), secret.size());
+    if (in.gcount() != static_cast<std::streamsize>(secret.size()) || in.peek() != EOF)
+        throw std::runtime_error(path.string() + tr(" : le secret doit faire exactement 32 octets", ": the secret must be exactly 32 bytes"));
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+        std::cerr << tr("ATTENTION : ", "WARNING: ") << path << tr(" est lisible par d'autres comptes (chmod 600)", " is readable by other accounts (chmod 600)") << "\n";
+    return secret;
+}
+
+int serve(Config config, const std::function<void(const HttpServer&)>& on_ready = {}) {
+    if (config.registry.empty()) throw UsageError(tr("--registry BUNDLE est requis", "--registry BUNDLE is required"));
+    if (config.coop == 0) throw UsageError(tr("--coop N (votre coop dans le registre) est requis", "--coop N (your coop in the registry) is required"));
+    Ledger ledger(config.db);
+    TokenStore tokens(ledger);
+    const auto secret = load_or_create_secret(config.secret_path());
+    RegistryHolder registry(config.registry, config.pin, ledger);
+    const auto current = registry.current();
+    if (!current->bundle.registry.find_coop(config.coop))
+        throw UsageError(tr("la coop ", "coop ") + std::to_string(config.coop) + tr(" n'est pas dans le registre", " is not in the registry"));
+    for (const auto& w : current->bundle.warnings) std::cerr << config.registry.string() << " : " << w << "\n";
+    Metrics metrics;
+    Api api(config, ledger, tokens, registry, metrics, secret);
+    HttpServer server(config, api, metrics);
+
+    auto reload = [&registry, &config] {
+        const auto result = registry.reload_file();
+        if (result.outcome == RegistryHolder::Reload::updated)
+            std::cerr << tr("Registre rechargé : ", "Registry reloaded: ") << result.detail << "\n";
+        else if (result.outcome == RegistryHolder::Reload::refused)
+            std::cerr << config.registry.string() << tr(" refusé, l'ancien registre reste en service : ", " refused, the previous registry stays in use: ")
+                      << result.detail << "\n";
+    };
+    server.every(std::chrono::seconds(config.registry_check_seconds), reload);
+    auto purge = [&ledger, &config] {
+        const std::int64_t before = unix_now() - config.retention_months * 30 * 86400;
+        const auto n = ledger.purge_personal_data(before);
+        if (n > 0) std::cerr << tr("Purge : identifiants effacés de ", "Purge: identifiers erased from ") << n << tr(" ligne(s)\n", " row(s)\n");
+    };
+    if (config.purge_every_hours > 0) {
+        purge();
+        server.every(std::chrono::hours(config.purge_every_hours), purge);
+    }
+    std::cerr << tr("passkoopd à l'écoute sur http://", "passkoopd listening on http://") << server.local_endpoint() << " — "
+              << current->bundle.registry.find_coop(config.coop)->name << tr(", registre version ", ", registry version ")
+              << current->bundle.registry.version << "\n";
+    if (on_ready) on_ready(server);
+    server.run(reload);
+    std::cerr << tr("passkoopd arrêté proprement\n", "passkoopd stopped cleanly\n");
+    return 0;
+}
+
+void print_help() {
+    std::cout << tr("passkoopd — le serveur Pass'Koop de la boutique\n\n"
+                    "  passkoopd demo [--dir DOSSIER] [--listen 127.0.0.1:8080]   démo complète, sans configuration\n"
+                    "  passkoopd serve --registry BUNDLE --coop N [--db FICHIER] [réglages…]\n"
+                    "  passkoopd token create --db FICHIER --role cashier|manager --name TEXTE   (affiche le jeton une seule fois)\n"
+                    "  passkoopd token list --db FICHIER        passkoopd token revoke --db FICHIER --id N\n"
+                    "  passkoopd ledger verify --db FICHIER     passkoopd ledger purge --db FICHIER [--retention-months M]\n"
+                    "  passkoopd backup --db FICHIER --out COPIE\n\nRéglages (ligne de commande ou --config FICHIER) :\n",
+                    "passkoopd — the shop's Pass'Koop server\n\n"
+                    "  passkoopd demo [--dir DIR] [--listen 127.0.0.1:8080]        full demo, zero configuration\n"
+                    "  passkoopd serve --registry BUNDLE --coop N [--db FILE] [settings…]\n"
+                    "  passkoopd token create --db FILE --role cashier|manager --name TEXT   (prints the token once)\n"
+                    "  passkoopd token list --db FILE           passkoopd token revoke --db FILE --id N\n"
+                    "  passkoopd ledger verify --db FILE        passkoopd ledger purge --db FILE [--retention-months M]\n"
+                    "  passkoopd backup --db FILE --out COPY\n\nSettings (command line or --config FILE):\n")
+              << config_help() << tr("\nLangue : --lang en ou PASSKOOP_LANG=en.\n", "\nLanguage: --lang fr or PASSKOOP_LANG=fr.\n");
+}
+
+int run(std::vector<std::string> args) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        print_help();
+        return args.empty() ? 2 : 0;
+    }
+    const std::string command = args[0];
+    args.erase(args.begin());
+    const std::string sub = !args.empty() && !args[0].starts_with("--") ? args[0] : "";
+    if (command == "serve") return serve(settings_from(args));
+    if (command == "demo") {
+        const std::filesystem::path dir = take(args, "dir").value_or("passkoop-demo-data");
+        Config config = settings_from(args);
+        const Demo demo = make_demo(dir, config);
+        const std::string samples = demo.passes_file.string();
+        return serve(config, [&](const HttpServer& server) {
+            const std::string base = "http://" + server.local_endpoint().address().to_string() + ":" +
+                                     std::to_string(server.local_endpoint().port());
+            std::cout << "\n=== Pass'Koop — démo / demo ===\n"
+                      << "Boutique hôte / host shop : " << demo.host_name << " (3 visites d'essai / 3 trial visits)\n"
+                      << "Page de caisse / cashier page : " << base << "/\n"
+                      << "Jeton caissier / cashier token : " << demo.cashier_token << "\n"
+                      << "Jeton responsable / manager token : " << demo.manager_token << "\n"
+                      << "Passes d'exemple et résultat attendu / sample passes and expected outcome : " << samples << "\n\n"
+                      << "Essayez / try:\n"
+                      << "  TOKEN=" << demo.cashier_token << "\n"
+                      << "  PASS=$(python3 -c 'import json;print(json.load(open(\"" << samples << "\"))[\"passes\"][0][\"pass\"])')\n"
+                      << "  curl -s -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\"}\" " << base << "/v1/verify\n"
+                      << "  curl -s -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\", \\\"kind\\\": \\\"purchase\\\", "
+                         "\\\"amount_cents\\\": 1250, \\\"idempotency_key\\\": \\\"essai-1\\\"}\" " << base << "/v1/visits\n"
+                      << "Ctrl-C pour arrêter / to stop.\n"
+                      << std::flush;
+        });
+    }
+    if (command == "token") {
+        args.erase(args.begin(), args.begin() + (sub.empty() ? 0 : 1));
+        if (sub == "create") {
+            const auto role = role_from_string(require(args, "role"));
+            if (!role) throw UsageError(tr("--role : cashier ou manager", "--role: cashier or manager"));
+            const std::string name = require(args, "name");
+            Ledger ledger(settings_from(args).db);
+            std::cout << TokenStore(ledger).create(*role, name) << "\n";
+            std::cerr << tr("Jeton affiché une seule fois : notez-le maintenant.\n", "Token shown once: write it down now.\n");
+            return 0;
+        }
+        if (sub == "list") {
+            Ledger ledger(settings_from(args).db);
+            for (const auto& t : TokenStore(ledger).list())
+                std::cout << t.id << "\t" << to_string(t.role) << "\t" << format_instant(t.created_at) << "\t"
+                          << (t.revoked_at ? tr("révoqué", "revoked") : tr("actif", "active")) << "\t" << t.name << "\n";
+            return 0;
+        }
+        if (sub == "revoke") {
+            const std::string id = require(args, "id");
+            Ledger ledger(settings_from(args).db);
+            if (!TokenStore(ledger).revoke(std::stoll(id))) {
+                std::cerr << tr("aucun jeton actif n° ", "no active token #") << id << "\n";
+                return 1;
+            }
+            std::cout << tr("jeton révoqué\n", "token revoked\n");
+            return 0;
+        }
+        throw UsageError(tr("token create | list | revoke", "token create | list | revoke"));
+    }
+    if (command == "ledger") {
+        args.erase(args.begin(), args.begin() + (sub.empty() ? 0 : 1));
+        if (sub == "verify") {
+            Ledger ledger(settings_from(args).db);
+            const ChainReport report = ledger.verify_chain();
+            if (report.ok()) {
+                std::cout << tr("Chaîne intacte : ", "Chain intact: ") << report.rows << tr(" ligne(s)\n", " row(s)\n");
+                return 0;
+            }
+            std::cout << tr("CHAÎNE ROMPUE à la ligne ", "CHAIN BROKEN at row ") << *report.first_bad_id << " : " << report.problem << "\n";
+            return 1;
+        }
+        if (sub == "purge") {
+            const Config config = settings_from(args);
+            Ledger ledger(config.db);
+            const auto n = ledger.purge_personal_data(unix_now() - config.retention_months * 30 * 86400);
+            std::cout << tr("Identifiants effacés de ", "Identifiers erased from ") << n << tr(" ligne(s)\n", " row(s)\n");
+            return 0;
+        }
+        throw UsageError(tr("ledger verify | purge", "ledger verify | purge"));
+    }
+    if (command == "backup") {
+        const std::string out = require(args, "out");
+        if (std::filesystem::exists(out)) throw UsageError(out + tr(" existe déjà", " already exists"));
+        Ledger ledger(settings_from(args).db);
+        ledger.backup(out);
+        std::cout << tr("Copie écrite : ", "Backup written: ") << out << "\n";
+        return 0;
+    }
+    throw UsageError(tr("commande inconnue : ", "unknown command: ") + command);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    passkoop::language_from_environment();
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--lang" && i + 1 < argc) {
+            passkoop::set_language(std::string(argv[++i]) == "en" ? passkoop::Lang::en : passkoop::Lang::fr);
+            continue;
+        }
+        args.push_back(a);
+    }
+    try {
+        passkoop::ensure_sodium();
+        return run(args);
+    } catch (const UsageError& e) {
+        std::cerr << "passkoopd : " << e.what() << "\n";
+        return 2;
+    } catch (const ConfigError& e) {
+        std::cerr << "passkoopd : " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "passkoopd : " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,64 @@
+#include "policy.hpp"
+
+#include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
+
+#include <sodium.h>
+
+#include <algorithm>
+
+namespace passkoop::server {
+
+std::string_view to_string(Decision d) {
+    switch (d) {
+        case Decision::allowed: return "allowed";
+        case Decision::own_member: return "own_member";
+        case Decision::not_accepted: return "not_accepted";
+        case Decision::limit_reached: return "limit_reached";
+        case Decision::last_allowed_visit: return "last_allowed_visit";
+    }
+    return "allowed";
+}
+
+std::string message(Decision d) {
+    switch (d) {
+        case Decision::allowed: return tr("Visiteur accepté", "Visitor welcome");
+        case Decision::own_member: return tr("Membre de notre coop : pas un visiteur", "Member of our own coop: not a visitor");
+        case Decision::not_accepted:
+            return tr("Notre coop n'accueille pas les membres de cette coop", "Our coop does not welcome members of this coop");
+        case Decision::limit_reached: return tr("Nombre de visites autorisé atteint", "Visit limit reached");
+        case Decision::last_allowed_visit: return tr("Dernière visite autorisée", "Last visit allowed");
+    }
+    return {};
+}
+
+PolicyOutcome decide(const VisitorPolicy& policy, std::uint16_t host_coop, const Pass& pass, std::int64_t visits_before) {
+    PolicyOutcome out{Decision::allowed, visits_before, policy.max_visits};
+    const bool own = pass.coop == host_coop;
+    if (pass.kind == PassKind::member && own) return out.decision = Decision::own_member, out;
+    if (pass.kind == PassKind::tester && !own) return out.decision = Decision::not_accepted, out;
+    const bool coop_accepted =
+        own || policy.accepts_all_coops ||
+        std::find(policy.accepted_coops.begin(), policy.accepted_coops.end(), pass.coop) != policy.accepted_coops.end();
+    if (!own && (!policy.welcomes_visitors || !coop_accepted)) return out.decision = Decision::not_accepted, out;
+    if (policy.max_visits == 0) return out;
+    if (visits_before >= policy.max_visits) out.decision = Decision::limit_reached;
+    else if (visits_before + 1 == policy.max_visits) out.decision = Decision::last_allowed_visit;
+    return out;
+}
+
+std::int64_t window_start(const VisitorPolicy& policy, std::int64_t now) {
+    if (policy.window_days == 0) return 0;
+    // The window counts whole days: today and the window_days − 1 days before it.
+    return start_of_day(day_of(now) - policy.window_days + 1);
+}
+
+std::string visitor_key(const std::array<std::uint8_t, 32>& shop_secret, std::uint16_t coop, std::uint64_t member) {
+    const std::string person = std::to_string(coop) + ":" + std::to_string(member);
+    std::array<std::uint8_t, 16> out{};
+    crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(person.data()), person.size(),
+                       shop_secret.data(), shop_secret.size());
+    return to_hex(out);
+}
+
+}  // namespace passkoop::server

@@ -1,0 +1,84 @@
+#include "registry_holder.hpp"
+
+#include "ledger.hpp"
+
+#include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace passkoop::server {
+
+namespace {
+
+constexpr std::string_view kTrustedKey = "trusted_registry";
+
+std::string read_limited(const std::filesystem::path& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) throw std::runtime_error(path.string() + tr(" : lecture impossible : ", ": cannot read: ") + ec.message());
+    if (size > kMaxBundleBytes) throw std::runtime_error(path.string() + tr(" : plus de 16 Mio", ": over 16 MiB"));
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+TrustAnchor anchor_from(const std::string& envelope_text, const std::string& origin) {
+    auto env = parse_envelope_text(envelope_text);
+    if (!env) throw std::runtime_error(origin + " : " + env.error().detail);
+    auto reg = accept_registry(*env, {}, nullptr);
+    if (!reg) throw std::runtime_error(origin + " : " + reg.error().detail);
+    return TrustAnchor{std::move(*reg), env->payload_hash()};
+}
+
+}  // namespace
+
+RegistryHolder::RegistryHolder(std::filesystem::path bundle_file, std::optional<std::filesystem::path> pin, Ledger& ledger)
+    : file_(std::move(bundle_file)), ledger_(ledger) {
+    if (const auto stored = ledger_.meta(kTrustedKey)) initial_anchor_ = anchor_from(*stored, "ledger meta trusted_registry");
+    else if (pin) initial_anchor_ = anchor_from(read_limited(*pin), pin->string());
+    const ReloadResult first = accept(read_limited(file_));
+    if (first.outcome == Reload::refused) throw std::runtime_error(file_.string() + " : " + first.detail);
+}
+
+RegistryHolder::ReloadResult RegistryHolder::reload_file() {
+    std::string bytes;
+    try {
+        bytes = read_limited(file_);
+    } catch (const std::exception& e) {
+        return {Reload::refused, e.what()};
+    }
+    return accept(std::move(bytes));
+}
+
+RegistryHolder::ReloadResult RegistryHolder::offer(std::string bytes) { return accept(std::move(bytes)); }
+
+RegistryHolder::ReloadResult RegistryHolder::accept(std::string bytes) {
+    std::lock_guard lock(reload_mutex_);
+    const auto now = current();
+    if (now && now->bytes == bytes) return {Reload::unchanged, {}};
+    // A new bundle must follow the one in use (or the initial anchor): never older, never a
+    // different content under the same version.
+    const TrustAnchor anchor = now ? now->bundle.anchor() : initial_anchor_.value_or(TrustAnchor{});
+    const bool have_anchor = now || initial_anchor_;
+    auto loaded = load_bundle(bytes, have_anchor ? &anchor : nullptr);
+    if (!loaded) return {Reload::refused, std::string(to_string(loaded.error().failure)) + " : " + loaded.error().detail};
+
+    auto next = std::make_shared<LoadedRegistry>();
+    const Hash256 digest = blake2b256(as_bytes(bytes));
+    next->etag = "\"" + to_hex(ByteView(digest.data(), 16)) + "\"";
+    next->bundle = std::move(*loaded);
+    next->bytes = std::move(bytes);
+    next->loaded_at = unix_now();
+    ledger_.set_meta(kTrustedKey, envelope_to_json(next->bundle.registry_envelope).dump());
+    const std::string detail = "version " + std::to_string(next->bundle.registry.version);
+    std::atomic_store(&current_, std::shared_ptr<const LoadedRegistry>(std::move(next)));
+    return {Reload::updated, detail};
+}
+
+}  // namespace passkoop::server

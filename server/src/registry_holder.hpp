@@ -1,0 +1,54 @@
+// The registry in use by the server: loaded and verified at start, replaced only by a bundle
+// that verifies against it (never an older version), readable from any thread.
+#pragma once
+
+#include <passkoop/bundle.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace passkoop::server {
+
+class Ledger;
+
+struct LoadedRegistry {
+    TrustedBundle bundle;
+    std::string bytes;  // the bundle file as served by /v1/bundle
+    std::string etag;   // strong ETag of `bytes`
+    std::int64_t loaded_at = 0;
+};
+
+class RegistryHolder {
+public:
+    // Trust starts from the registry the ledger recorded last time, else from `pin`, else from
+    // the first bundle itself (its own admin threshold), which is then recorded.
+    RegistryHolder(std::filesystem::path bundle_file, std::optional<std::filesystem::path> pin, Ledger& ledger);
+
+    std::shared_ptr<const LoadedRegistry> current() const { return std::atomic_load(&current_); }
+
+    enum class Reload { unchanged, updated, refused };
+    struct ReloadResult {
+        Reload outcome;
+        std::string detail;
+    };
+    // Re-reads the bundle file; keeps the current registry if the new one fails verification.
+    ReloadResult reload_file();
+    // Offers bundle bytes from elsewhere (a pull from a URL).
+    ReloadResult offer(std::string bytes);
+
+private:
+    ReloadResult accept(std::string bytes);
+
+    std::filesystem::path file_;
+    Ledger& ledger_;
+    std::mutex reload_mutex_;
+    std::optional<TrustAnchor> initial_anchor_;
+    std::shared_ptr<const LoadedRegistry> current_;
+};
+
+}  // namespace passkoop::server

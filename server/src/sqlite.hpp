@@ -1,0 +1,75 @@
+// A thin RAII layer over SQLite: connections and prepared statements with bound parameters.
+// There is no way to run SQL built from values: every value goes through bind().
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace passkoop::server {
+
+struct SqliteError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Statement;
+
+class Database {
+public:
+    // Opens (creating if needed) with WAL, full synchronous commits and a busy timeout.
+    explicit Database(const std::string& path, bool read_only = false);
+    Database(Database&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+    ~Database();
+
+    // Runs constant SQL (schema, pragmas, BEGIN/COMMIT): never values.
+    void exec(const char* constant_sql);
+    Statement prepare(const char* constant_sql);
+    std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+    sqlite3* handle() const { return db_; }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql);
+    Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement();
+
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, std::string_view text);
+    Statement& bind_blob(int index, const void* data, std::size_t size);
+    Statement& bind_null(int index);
+    Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+    Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
+    Statement& bind(int index, const std::optional<std::string>& text) {
+        return text ? bind(index, std::string_view(*text)) : bind_null(index);
+    }
+
+    // Steps once: true when a row is available, false when done.
+    bool step();
+    // Clears bindings and rewinds, for reuse.
+    void reset();
+
+    std::int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+    std::string text(int column) const;
+    std::optional<std::string> optional_text(int column) const;
+    std::vector<std::uint8_t> blob(int column) const;
+    bool is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace passkoop::server

@@ -1,0 +1,41 @@
+// API tokens (DESIGN §9): random 32 bytes shown once, stored only as BLAKE2b-256 hashes.
+#pragma once
+
+#include "ledger.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace passkoop::server {
+
+enum class Role { cashier, manager };
+std::string_view to_string(Role role);
+std::optional<Role> role_from_string(std::string_view text);
+
+struct TokenInfo {
+    std::int64_t id = 0;
+    std::string name;
+    Role role = Role::cashier;
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> revoked_at;
+};
+
+class TokenStore {
+public:
+    explicit TokenStore(Ledger& ledger) : ledger_(ledger) {}
+
+    // Creates a token and returns its text ("pkt_" + 64 hex); only its hash is kept.
+    std::string create(Role role, const std::string& name);
+    std::vector<TokenInfo> list() const;
+    // False if no such active token.
+    bool revoke(std::int64_t id);
+    // The active token matching `presented`, if any. Compares hashes in constant time.
+    std::optional<TokenInfo> authenticate(std::string_view presented) const;
+
+private:
+    Ledger& ledger_;
+};
+
+}  // namespace passkoop::server
