@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for Pass'Koop, builds it, then runs the demo or every test.
-#   tools/build.sh run    build, then the end-to-end demo (keys, registry, passes, checks)
+#   tools/build.sh run    build, then `passkoopd demo`: a demo shop server on 127.0.0.1:8080
 #   tools/build.sh test   build, then every test through CTest
 # Missing Debian packages are installed first (apt-get as root, sudo otherwise).
 set -euo pipefail
@@ -32,7 +32,7 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPASSKOOP_WERROR
 cmake --build "$build" -j"$(nproc)"
 
 if [ "$mode" = run ]; then
-  exec bash "$root/tools/demo.sh" "$build/tools/passkoop"
+  exec "$build/server/passkoopd" demo "${@:2}"
 fi
 cd "$build"
 ctest --output-on-failure -j"$(nproc)" --timeout 600

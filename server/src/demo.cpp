@@ -213,6 +213,10 @@ Demo make_demo(const fs::path& dir, Config& config) {
             }
         }
     }
+    // Plain files for shell examples (README): the first sample is the valid pass.
+    write_text(dir / "cashier-token.txt", demo.cashier_token + "\n");
+    write_text(dir / "manager-token.txt", demo.manager_token + "\n");
+    write_text(dir / "valid-pass.txt", samples.front().text + "\n");
     json list = json::array();
     for (const Sample& s : samples) list.push_back({{"label", s.label}, {"expected", s.expected}, {"pass", s.text}});
     write_text(demo.passes_file, json({{"host_coop", {{"number", host}, {"name", host_coop.name}}},

@@ -4,6 +4,7 @@
 #include "demo.hpp"
 #include "http_server.hpp"
 #include "ledger.hpp"
+#include "registry_pull.hpp"
 #include "tokens.hpp"
 
 #include <passkoop/dates.hpp>
@@ -103,6 +104,32 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
                       << result.detail << "\n";
     };
     server.every(std::chrono::seconds(config.registry_check_seconds), reload);
+    if (config.registry_url) {
+        // A pulled bundle that verifies is also written to the bundle file, so a restart starts from it.
+        auto etag = std::make_shared<std::string>();
+        server.every(std::chrono::seconds(config.registry_pull_seconds), [&registry, &config, etag] {
+            const PullResult pulled = pull_bundle(*config.registry_url, *etag);
+            if (pulled.status != 200) {
+                if (pulled.status != 304)
+                    std::cerr << *config.registry_url << tr(" : téléchargement impossible : ", ": download failed: ")
+                              << (pulled.error.empty() ? "HTTP " + std::to_string(pulled.status) : pulled.error) << "\n";
+                return;
+            }
+            const std::string body = pulled.body;
+            const auto result = registry.offer(pulled.body);
+            if (result.outcome == RegistryHolder::Reload::refused) {
+                std::cerr << *config.registry_url << tr(" refusé : ", " refused: ") << result.detail << "\n";
+                return;
+            }
+            *etag = pulled.etag;
+            if (result.outcome == RegistryHolder::Reload::updated) {
+                const std::string tmp = config.registry.string() + ".tmp";
+                std::ofstream(tmp, std::ios::binary | std::ios::trunc) << body;
+                std::filesystem::rename(tmp, config.registry);
+                std::cerr << tr("Registre téléchargé : ", "Registry downloaded: ") << result.detail << "\n";
+            }
+        });
+    }
     auto purge = [&ledger, &config] {
         const std::int64_t before = unix_now() - config.retention_months * 30 * 86400;
         const auto n = ledger.purge_personal_data(before);
@@ -163,11 +190,11 @@ int run(std::vector<std::string> args) {
                       << "Jeton responsable / manager token : " << demo.manager_token << "\n"
                       << "Passes d'exemple et résultat attendu / sample passes and expected outcome : " << samples << "\n\n"
                       << "Essayez / try:\n"
-                      << "  TOKEN=" << demo.cashier_token << "\n"
-                      << "  PASS=$(python3 -c 'import json;print(json.load(open(\"" << samples << "\"))[\"passes\"][0][\"pass\"])')\n"
+                      << "  TOKEN=$(cat " << (dir / "cashier-token.txt").string() << ")\n"
+                      << "  PASS=$(cat " << (dir / "valid-pass.txt").string() << ")\n"
                       << "  curl -s -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\"}\" " << base << "/v1/verify\n"
-                      << "  curl -s -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\", \\\"kind\\\": \\\"purchase\\\", "
-                         "\\\"amount_cents\\\": 1250, \\\"idempotency_key\\\": \\\"essai-1\\\"}\" " << base << "/v1/visits\n"
+                      << "  curl -s -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\", \\\"amount_cents\\\": 1250, "
+                         "\\\"idempotency_key\\\": \\\"essai-1\\\"}\" " << base << "/v1/visits\n"
                       << "Ctrl-C pour arrêter / to stop.\n"
                       << std::flush;
         });

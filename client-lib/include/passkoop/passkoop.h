@@ -34,7 +34,7 @@
 #endif
 
 /* Tells C++ callers that nothing here throws. */
-#ifdef __cplusplus
+#if defined(__cplusplus) && __cplusplus >= 201103L
 #define PASSKOOP_NOEXCEPT noexcept
 #else
 #define PASSKOOP_NOEXCEPT

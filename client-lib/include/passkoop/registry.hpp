@@ -87,7 +87,8 @@ struct Registry {
 std::string registry_payload(const Registry& registry);
 
 // Shared by every payload parser: true if `json` holds only strings, integers with |n| < 2^53,
-// booleans, null, arrays and objects. `where` receives the path of the first offender.
+// booleans, null, arrays and objects. `where` receives the path of the first offender relative
+// to `json`, then its reason: ".coops[0].latitude_e6 : <reason>" (" : <reason>" at the root).
 [[nodiscard]] bool has_only_exact_values(const nlohmann::json& json, std::string& where);
 
 }  // namespace passkoop
