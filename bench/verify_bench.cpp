@@ -20,11 +20,13 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -127,6 +129,9 @@ struct Fixture {
     }
 };
 
+// Best repetition: other work on the machine only ever adds time.
+double min_of(const std::vector<double>& v) { return v.empty() ? 0.0 : *std::min_element(v.begin(), v.end()); }
+
 const Fixture& fixture() {
     static const Fixture f;
     return f;
@@ -146,7 +151,7 @@ void BM_RawSignatureCheck(benchmark::State& state) {
     }
     state.SetLabel(std::to_string(f.pae_message.size()) + "-byte PAE message");
 }
-BENCHMARK(BM_RawSignatureCheck);
+BENCHMARK(BM_RawSignatureCheck)->ComputeStatistics("min", min_of);
 
 void BM_FullVerify(benchmark::State& state) {
     const Fixture& f = fixture();
@@ -161,7 +166,7 @@ void BM_FullVerify(benchmark::State& state) {
     }
     state.SetLabel("coop 12, " + std::to_string(f.bundle.revoked.size()) + " revoked ids");
 }
-BENCHMARK(BM_FullVerify);
+BENCHMARK(BM_FullVerify)->ComputeStatistics("min", min_of);
 
 void BM_LoadBundle(benchmark::State& state) {
     const Fixture& f = fixture();
@@ -177,7 +182,7 @@ void BM_LoadBundle(benchmark::State& state) {
     state.counters["revoked"] = benchmark::Counter(static_cast<double>(f.revoked_entries));
     state.counters["coops"] = benchmark::Counter(static_cast<double>(f.registry.coops.size()));
 }
-BENCHMARK(BM_LoadBundle)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LoadBundle)->Unit(benchmark::kMillisecond)->ComputeStatistics("min", min_of);
 
 void BM_LoadAndVerify(benchmark::State& state) {
     const Fixture& f = fixture();
@@ -195,11 +200,12 @@ void BM_LoadAndVerify(benchmark::State& state) {
         benchmark::DoNotOptimize(v);
     }
 }
-BENCHMARK(BM_LoadAndVerify)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LoadAndVerify)->Unit(benchmark::kMillisecond)->ComputeStatistics("min", min_of);
 
 // Console output plus a closing summary: the FullVerify / RawSignatureCheck ratio and the
-// load times against the spec's targets. Uses the median aggregate when repetitions ran,
-// otherwise the mean of the runs.
+// load times against the spec's targets, from the median of the repetitions (the mean of the
+// runs without repetitions) and from the best repetition ("min"), which is the figure least
+// disturbed by other work on a shared machine. Targets are judged on the median.
 class SummaryReporter : public benchmark::ConsoleReporter {
 public:
     using ConsoleReporter::ConsoleReporter;
@@ -210,52 +216,52 @@ public:
             if (run.error_occurred) continue;
             const double ns = run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit) * 1e9;
             Times& t = times_[run.run_name.function_name];
-            if (run.run_type == Run::RT_Iteration) {
-                t.sum += ns;
-                ++t.count;
-            } else if (run.aggregate_name == "median" && run.aggregate_unit == benchmark::kTime) {
-                t.median = ns;
-            }
+            if (run.run_type == Run::RT_Iteration) t.runs.push_back(ns);
+            else if (run.aggregate_unit == benchmark::kTime && run.aggregate_name == "median") t.median = ns;
+            else if (run.aggregate_unit == benchmark::kTime && run.aggregate_name == "min") t.min = ns;
         }
     }
 
     void Finalize() override {
         ConsoleReporter::Finalize();
-        const auto raw = value("BM_RawSignatureCheck"), full = value("BM_FullVerify");
-        const auto load = value("BM_LoadBundle"), load_verify = value("BM_LoadAndVerify");
+        const auto raw = get("BM_RawSignatureCheck"), full = get("BM_FullVerify");
+        const auto load = get("BM_LoadBundle"), load_verify = get("BM_LoadAndVerify");
         std::FILE* out = stdout;
         std::fflush(out);
-        std::fprintf(out, "\nSummary (%s real time)\n", any_median_ ? "median" : "mean");
-        if (raw) std::fprintf(out, "  raw signature check : %10.0f ns\n", *raw);
-        if (full) std::fprintf(out, "  full verify         : %10.0f ns\n", *full);
+        std::fprintf(out, "\nSummary                  %12s %12s\n", raw && raw->from_median ? "median" : "mean", "min");
+        if (raw) std::fprintf(out, "  raw signature check : %9.0f ns %9.0f ns\n", raw->typical, raw->best);
+        if (full) std::fprintf(out, "  full verify         : %9.0f ns %9.0f ns\n", full->typical, full->best);
         if (raw && full)
-            std::fprintf(out, "  ratio full / raw    : %10.3f   (target <= 1.10: %s)\n", *full / *raw,
-                         *full / *raw <= 1.10 ? "met" : "MISSED");
-        if (load) std::fprintf(out, "  load bundle         : %10.1f ms\n", *load / 1e6);
+            std::fprintf(out, "  ratio full / raw    : %12.3f %12.3f   target <= 1.10: %s\n", full->typical / raw->typical,
+                         full->best / raw->best, full->typical / raw->typical <= 1.10 ? "met" : "MISSED");
+        if (load) std::fprintf(out, "  load bundle         : %9.1f ms %9.1f ms\n", load->typical / 1e6, load->best / 1e6);
         if (load_verify)
-            std::fprintf(out, "  load + verify       : %10.1f ms   (target < 200 ms: %s)\n", *load_verify / 1e6,
-                         *load_verify < 200e6 ? "met" : "MISSED");
+            std::fprintf(out, "  load + verify       : %9.1f ms %9.1f ms   target < 200 ms: %s\n", load_verify->typical / 1e6,
+                         load_verify->best / 1e6, load_verify->typical < 200e6 ? "met" : "MISSED");
         std::fflush(out);
     }
 
 private:
     struct Times {
-        double sum = 0;
-        int count = 0;
-        std::optional<double> median;
+        std::vector<double> runs;  // ns per iteration of each run shown
+        std::optional<double> median, min;
+    };
+    struct Figures {
+        double typical = 0, best = 0;  // ns
+        bool from_median = false;
     };
     std::map<std::string, Times> times_;
-    bool any_median_ = false;
 
-    std::optional<double> value(const std::string& name) {
+    std::optional<Figures> get(const std::string& name) const {
         const auto it = times_.find(name);
         if (it == times_.end()) return std::nullopt;
-        if (it->second.median) {
-            any_median_ = true;
-            return it->second.median;
-        }
-        if (it->second.count == 0) return std::nullopt;
-        return it->second.sum / it->second.count;
+        const Times& t = it->second;
+        if (!t.median && t.runs.empty()) return std::nullopt;
+        Figures f;
+        f.from_median = t.median.has_value();
+        f.typical = t.median ? *t.median : std::accumulate(t.runs.begin(), t.runs.end(), 0.0) / static_cast<double>(t.runs.size());
+        f.best = t.min ? *t.min : t.runs.empty() ? f.typical : *std::min_element(t.runs.begin(), t.runs.end());
+        return f;
     }
 };
 

@@ -413,9 +413,11 @@ Response Api::dispatch(Context& ctx) {
             const Verification& v = c.verification;
             if (!v.pass)
                 return fail({http::status::unprocessable_entity, "pass_refused", message(v.code), "", {{"verification", checked_json(c)}}});
+            // The visit limit stops new visits, not the money of one already made (a refund, a deposit).
+            const bool counts_as_visit = in.kind == "purchase" || in.kind == "visit";
             const bool refused_by_policy = c.policy && (c.policy->decision == Decision::own_member ||
                                                         c.policy->decision == Decision::not_accepted ||
-                                                        c.policy->decision == Decision::limit_reached);
+                                                        (c.policy->decision == Decision::limit_reached && counts_as_visit));
             if (!v.valid() && !in.override_policy)
                 return fail({http::status::unprocessable_entity, "pass_refused", message(v.code), "", {{"verification", checked_json(c)}}});
             if (refused_by_policy && !in.override_policy)

@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <iostream>
@@ -24,8 +25,10 @@ std::mutex log_mutex;
 void log_request(const std::string& client, std::string_view method, const std::string& route, int status, double ms) {
     const nlohmann::json line = {{"ts", format_instant(unix_now())}, {"remote", client}, {"method", method},
                                  {"route", route}, {"status", status}, {"ms", static_cast<std::int64_t>(ms * 1000) / 1000.0}};
+    std::string text = line.dump();
+    text += '\n';  // one write per line: std::cerr is unbuffered
     std::lock_guard lock(log_mutex);
-    std::cerr << line.dump() << "\n";
+    std::cerr << text;
 }
 
 Response plain_problem(http::status status, const char* code, const char* title) {
@@ -92,7 +95,9 @@ private:
         if (server_.stopping_) return close();
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(server_.config_.header_limit));
-        parser_->body_limit(server_.config_.body_limit);
+        // Beast checks Content-Length against the limit in force when the header ends: allow the
+        // largest route limit here, and apply the route's own limit in on_header.
+        parser_->body_limit(std::max(server_.config_.body_limit, server_.config_.batch_body_limit));
         timed_out_ = false;
         // Our own timer rather than the stream's: on expiry we still answer 408 before closing.
         timer_.expires_after(std::chrono::seconds(server_.config_.read_timeout_seconds));
@@ -109,7 +114,9 @@ private:
 
     void on_header(beast::error_code ec) {
         if (ec) return on_read(ec);
-        parser_->body_limit(server_.api_.body_limit(parser_->get().target()));
+        const std::size_t limit = server_.api_.body_limit(parser_->get().target());
+        if (const auto length = parser_->content_length(); length && *length > limit) return on_read(http::error::body_limit);
+        parser_->body_limit(limit);  // for chunked bodies, counted as they arrive
         if (parser_->is_done()) return on_read({});
         http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
     }
@@ -131,7 +138,9 @@ private:
         busy_ = true;
         auto request = std::make_shared<Request>(parser_->release());
         // The handler may wait on the database: run it on the worker pool, never on a network thread.
-        net::post(server_.workers_, [self = shared_from_this(), request] {
+        // `work` keeps io_.run() going meanwhile: on shutdown the answer must still be written.
+        auto work = net::prefer(server_.io_.get_executor(), net::execution::outstanding_work.tracked);
+        net::post(server_.workers_, [self = shared_from_this(), request, work] {
             auto response = std::make_shared<Response>(self->server_.api_.handle(*request, self->client_));
             net::post(self->stream_.get_executor(), [self, request, response] {
                 self->write(std::move(*response), request->method_string(), Api::route_of(request->target()));

@@ -58,6 +58,7 @@ constexpr const char* kMigrations[] = {
 constexpr const char* kRowColumns =
     "id, idempotency_key, request_digest, occurred_at, recorded_at, till, cashier, kind, origin_coop, pass_id, "
     "visitor_key, personal_digest, verified, override, decision, amount_cents, currency, ticket, note, previous_hash, hash";
+const std::string kFindByKey = std::string("SELECT ") + kRowColumns + " FROM visits WHERE idempotency_key = ?1";
 
 template <std::size_t N>
 std::array<std::uint8_t, N> to_array(const std::vector<std::uint8_t>& v) {
@@ -200,15 +201,16 @@ void Ledger::commit_batch(std::vector<Pending*>& batch) {
     std::vector<AppendResult> results;
     try {
         db.exec("BEGIN IMMEDIATE");
-        auto last = db.prepare("SELECT id, hash FROM visits ORDER BY id DESC LIMIT 1");
+        auto last = db.cached("SELECT id, hash FROM visits ORDER BY id DESC LIMIT 1");
         std::int64_t next_id = 1;
         Hash256 previous{};
-        if (last.step()) {
-            next_id = last.integer(0) + 1;
-            previous = to_array<32>(last.blob(1));
+        if (last->step()) {
+            next_id = last->integer(0) + 1;
+            previous = to_array<32>(last->blob(1));
         }
-        auto find = db.prepare((std::string("SELECT ") + kRowColumns + " FROM visits WHERE idempotency_key = ?1").c_str());
-        auto insert = db.prepare(
+        last->reset();
+        auto find = db.cached(kFindByKey.c_str());
+        auto insert = db.cached(
             "INSERT INTO visits (id, idempotency_key, request_digest, occurred_at, recorded_at, till, cashier, kind, "
             "origin_coop, pass_id, visitor_key, personal_digest, verified, override, decision, amount_cents, currency, "
             "ticket, note, previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
@@ -216,10 +218,10 @@ void Ledger::commit_batch(std::vector<Pending*>& batch) {
         const std::int64_t now = unix_now();
         for (Pending* p : batch) {
             const VisitInput& in = *p->input;
-            find.reset();
-            find.bind(1, in.idempotency_key);
-            if (find.step()) {
-                VisitRow existing = read_row(find);
+            find->reset();
+            find->bind(1, in.idempotency_key);
+            if (find->step()) {
+                VisitRow existing = read_row(*find);
                 const bool same = equal_constant_time(existing.request_digest, in.request_digest);
                 results.push_back({same ? AppendOutcome::replayed : AppendOutcome::conflict, std::move(existing)});
                 continue;
@@ -232,15 +234,15 @@ void Ledger::commit_batch(std::vector<Pending*>& batch) {
             row.previous_hash = previous;
             row.hash = row_hash(row);
             previous = row.hash;
-            insert.reset();
-            insert.bind(1, row.id).bind(2, row.idempotency_key).bind_blob(3, row.request_digest.data(), 32)
+            insert->reset();
+            insert->bind(1, row.id).bind(2, row.idempotency_key).bind_blob(3, row.request_digest.data(), 32)
                 .bind(4, row.occurred_at).bind(5, row.recorded_at).bind(6, row.till).bind(7, row.cashier)
                 .bind(8, row.kind).bind(9, std::int64_t{row.origin_coop}).bind(10, row.pass_id).bind(11, row.visitor_key)
                 .bind_blob(12, row.personal_digest.data(), 32).bind(13, std::int64_t{row.verified})
                 .bind(14, std::int64_t{row.override_policy}).bind(15, row.decision).bind(16, row.amount_cents)
                 .bind(17, row.currency).bind(18, row.ticket).bind(19, row.note)
                 .bind_blob(20, row.previous_hash.data(), 32).bind_blob(21, row.hash.data(), 32);
-            insert.step();
+            insert->step();
             results.push_back({AppendOutcome::created, std::move(row)});
         }
         db.exec("COMMIT");
@@ -258,19 +260,19 @@ void Ledger::commit_batch(std::vector<Pending*>& batch) {
 
 std::optional<VisitRow> Ledger::find(std::string_view idempotency_key) const {
     std::lock_guard lock(read_mutex_);
-    auto s = reader_->prepare((std::string("SELECT ") + kRowColumns + " FROM visits WHERE idempotency_key = ?1").c_str());
-    s.bind(1, idempotency_key);
-    if (!s.step()) return std::nullopt;
-    return read_row(s);
+    auto s = reader_->cached(kFindByKey.c_str());
+    s->bind(1, idempotency_key);
+    if (!s->step()) return std::nullopt;
+    return read_row(*s);
 }
 
 std::int64_t Ledger::count_visits(std::string_view visitor_key, std::int64_t since) const {
     std::lock_guard lock(read_mutex_);
-    auto s = reader_->prepare(
+    auto s = reader_->cached(
         "SELECT COUNT(*) FROM visits WHERE visitor_key = ?1 AND occurred_at >= ?2 AND kind IN ('purchase', 'visit')");
-    s.bind(1, visitor_key).bind(2, since);
-    s.step();
-    return s.integer(0);
+    s->bind(1, visitor_key).bind(2, since);
+    s->step();
+    return s->integer(0);
 }
 
 std::vector<VisitRow> Ledger::list(const VisitQuery& q) const {

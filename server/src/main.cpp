@@ -61,14 +61,27 @@ Config settings_from(std::vector<std::string>& args) {
 // The shop's secret for visitor keys: 32 random bytes in a 0600 file, made on first start.
 std::array<std::uint8_t, 32> load_or_create_secret(const std::filesystem::path& path) {
     std::array<std::uint8_t, 32> secret{};
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
+    if (!std::filesystem::exists(path)) {
+        // Written in full to a temporary file, then linked into place: a crash never leaves a
+        // short secret behind, and link() never replaces a secret another process just made.
+        const std::string tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) throw std::runtime_error(tmp + ": cannot create the visitor-key secret");
         randombytes_buf(secret.data(), secret.size());
-        const bool ok = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) && ::fsync(fd) == 0;
-        ::close(fd);
+        bool ok = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) && ::fsync(fd) == 0;
+        ok = ::close(fd) == 0 && ok;
+        const bool linked = ok && ::link(tmp.c_str(), path.c_str()) == 0;
+        ::unlink(tmp.c_str());
         if (!ok) throw std::runtime_error(path.string() + ": cannot write the visitor-key secret");
-        std::cerr << tr("Secret des clés visiteurs créé : ", "Visitor-key secret created: ") << path << "\n";
-        return secret;
+        if (linked) {
+            const std::string dir = path.has_parent_path() ? path.parent_path().string() : ".";
+            if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+                ::fsync(dfd);
+                ::close(dfd);
+            }
+            std::cerr << tr("Secret des clés visiteurs créé : ", "Visitor-key secret created: ") << path << "\n";
+            return secret;
+        }
     }
     std::ifstream in(path, std::ios::binary);
     in.read(reinterpret_cast<char*>(secret.data()), secret.size());

@@ -25,7 +25,10 @@ Database::Database(const std::string& path, bool read_only) {
     exec("PRAGMA foreign_keys=ON");
 }
 
+Database::Database(Database&& other) noexcept : db_(other.db_), cache_(std::move(other.cache_)) { other.db_ = nullptr; }
+
 Database::~Database() {
+    cache_.clear();  // finalize the cached statements before the connection closes
     if (db_ != nullptr) sqlite3_close_v2(db_);
 }
 
@@ -39,6 +42,12 @@ void Database::exec(const char* constant_sql) {
 }
 
 Statement Database::prepare(const char* constant_sql) { return Statement(db_, constant_sql); }
+
+CachedStatement Database::cached(const char* constant_sql) {
+    auto it = cache_.find(std::string_view(constant_sql));
+    if (it == cache_.end()) it = cache_.emplace(constant_sql, std::make_unique<Statement>(db_, constant_sql)).first;
+    return CachedStatement(*it->second);
+}
 
 Statement::Statement(sqlite3* db, const char* sql) : db_(db) {
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)

@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,12 +20,13 @@ struct SqliteError : std::runtime_error {
 };
 
 class Statement;
+class CachedStatement;
 
 class Database {
 public:
     // Opens (creating if needed) with WAL, full synchronous commits and a busy timeout.
     explicit Database(const std::string& path, bool read_only = false);
-    Database(Database&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+    Database(Database&& other) noexcept;
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
     ~Database();
@@ -31,11 +34,16 @@ public:
     // Runs constant SQL (schema, pragmas, BEGIN/COMMIT): never values.
     void exec(const char* constant_sql);
     Statement prepare(const char* constant_sql);
+    // The same SQL prepared once per connection and reused (hot paths). The caller holds whatever
+    // guards this connection for as long as it uses the handle; the handle resets the statement
+    // and clears its bindings when it goes out of scope, so no read transaction stays open.
+    CachedStatement cached(const char* constant_sql);
     std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
     sqlite3* handle() const { return db_; }
 
 private:
     sqlite3* db_ = nullptr;
+    std::map<std::string, std::unique_ptr<Statement>, std::less<>> cache_;
 };
 
 class Statement {
@@ -70,6 +78,21 @@ public:
 private:
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
+};
+
+// A statement from Database::cached(): used like a Statement, reset and unbound at scope exit.
+class CachedStatement {
+public:
+    explicit CachedStatement(Statement& statement) : statement_(&statement) {}
+    CachedStatement(const CachedStatement&) = delete;
+    CachedStatement& operator=(const CachedStatement&) = delete;
+    ~CachedStatement() { statement_->reset(); }
+
+    Statement& operator*() const { return *statement_; }
+    Statement* operator->() const { return statement_; }
+
+private:
+    Statement* statement_;
 };
 
 }  // namespace passkoop::server

@@ -65,13 +65,13 @@ std::optional<TokenInfo> TokenStore::authenticate(std::string_view presented) co
     // comparison itself is constant time.
     const Hash256 hash = blake2b256(as_bytes(presented));
     std::lock_guard lock(ledger_.side_mutex());
-    auto s = ledger_.side_connection().prepare(
+    auto s = ledger_.side_connection().cached(
         "SELECT id, name, role, created_at, revoked_at, token_hash FROM tokens WHERE token_hash = ?1");
-    s.bind_blob(1, hash.data(), hash.size());
-    if (!s.step()) return std::nullopt;
-    const auto stored = s.blob(5);
-    if (!equal_constant_time(stored, hash) || !s.is_null(4)) return std::nullopt;
-    return read_token(s);
+    s->bind_blob(1, hash.data(), hash.size());
+    if (!s->step()) return std::nullopt;
+    const auto stored = s->blob(5);
+    if (!equal_constant_time(stored, hash) || !s->is_null(4)) return std::nullopt;
+    return read_token(*s);
 }
 
 }  // namespace passkoop::server

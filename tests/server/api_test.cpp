@@ -288,10 +288,16 @@ TEST_CASE("api host policy limit gives last_allowed_visit then limit_reached") {
         REQUIRE(status_of(r) == 201);
         CHECK(body_of(r)["decision"] == expected[i]);
     }
-    // Deposits do not count as visits.
+    // Deposits and refunds are not visits: they do not count, and the limit does not stop them.
     json deposit = purchase(pass, "limit-deposit", 5000);
     deposit["kind"] = "deposit";
     CHECK(status_of(f.visit(deposit)) == 201);
+    json refund = purchase(pass, "limit-refund", -1250);
+    refund["kind"] = "refund";
+    const Response refunded = f.visit(refund);
+    REQUIRE(status_of(refunded) == 201);
+    CHECK(body_of(refunded)["override"] == false);
+    CHECK(body_of(refunded)["decision"] == "limit_reached");
     const json fourth = body_of(f.verify(pass));
     CHECK(fourth["policy"]["decision"] == "limit_reached");
     CHECK(fourth["policy"]["visits"] == 3);
