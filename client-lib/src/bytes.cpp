@@ -49,9 +49,9 @@ std::optional<Bytes> from_base64(std::string_view b64) {
                           sodium_base64_VARIANT_ORIGINAL) != 0 ||
         end != b64.data() + b64.size())
         return std::nullopt;
+    // libsodium refuses non-zero padding bits, so only the canonical encoding of `out` gets
+    // here (the unit tests hold it to that); no need to re-encode to compare.
     out.resize(written);
-    // Canonical form only: re-encoding must give the same text (no stray padding bits).
-    if (to_base64(out) != b64) return std::nullopt;
     return out;
 }
 

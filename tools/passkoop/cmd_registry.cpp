@@ -61,17 +61,6 @@ std::int64_t micro_degrees(const std::string& text, std::int64_t limit, const st
     return value;
 }
 
-std::string slugify(std::string_view name) {
-    std::string slug;
-    for (const char c : name) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) && u < 0x80) slug += static_cast<char>(std::tolower(u));
-        else if (!slug.empty() && slug.back() != '-') slug += '-';
-    }
-    while (!slug.empty() && slug.back() == '-') slug.pop_back();
-    return slug.empty() ? "coop" : slug;
-}
-
 Coop& existing_coop(Registry& reg, const Args& args) {
     const auto number = static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535));
     Coop* coop = reg.find_coop(number);

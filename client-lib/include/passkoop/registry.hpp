@@ -86,6 +86,10 @@ struct Registry {
 // Deterministic payload bytes (sorted keys, compact) for a registry being drafted.
 std::string registry_payload(const Registry& registry);
 
+// A registry slug from a coop's name: lowercase ASCII letters and digits joined by '-'
+// ("Les 400 Coop" → "les-400-coop"); "coop" when nothing is left.
+std::string slugify(std::string_view name);
+
 // Shared by every payload parser: true if `json` holds only strings, integers with |n| < 2^53,
 // booleans, null, arrays and objects. `where` receives the path of the first offender relative
 // to `json`, then its reason: ".coops[0].latitude_e6 : <reason>" (" : <reason>" at the root).
