@@ -12,7 +12,7 @@
 // Usage: passkoop-load-fixture DIR [--members N]
 // The cashier token is made by load.sh with `passkoopd token create`.
 
-#include "support.hpp"
+#include "large_network.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -31,81 +31,18 @@ namespace {
 
 using namespace pk_test;
 
-constexpr std::size_t kRevokedTotal = 100'000;
 constexpr std::uint16_t kPassCoop = 12;
 constexpr std::uint16_t kHostCoop = 7;
 
-std::string text_or_empty(const nlohmann::json& obj, const char* name) {
-    const auto it = obj.find(name);
-    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::int64_t micro_degrees(const nlohmann::json& value) {
-    return static_cast<std::int64_t>(std::llround(value.get<double>() * 1e6));
-}
-
 int make(const std::filesystem::path& dir, std::size_t members) {
     std::filesystem::create_directories(dir);
-    const std::string path = std::string(PASSKOOP_SOURCE_DIR) + "/tools/data/coops-directory.json";
-    const nlohmann::json directory = nlohmann::json::parse(read_file(path));
-    if (!directory.is_array() || directory.size() != 130) throw std::runtime_error("expected 130 coops in " + path);
-
-    const SigningKey admin_a = key_named("admin-a"), admin_b = key_named("admin-b"), admin_c = key_named("admin-c");
     // The registry must be current for a server started now: issued a few days ago, valid 90 days.
     const std::int64_t now = unix_now();
-    Registry registry;
-    registry.version = 1;
-    registry.issued_at = now - 3 * 86400;
-    registry.expires_at = now + 90 * 86400;
-    registry.admins.threshold = 2;
-    registry.admins.keys = {admin_of(admin_a, "Alice", 12), admin_of(admin_b, "Bruno", 7), admin_of(admin_c, "Chloé", 3)};
-
-    std::vector<SigningKey> coop_keys;  // coop n uses coop_keys[n - 1]
-    coop_keys.reserve(directory.size());
-    for (std::size_t i = 0; i < directory.size(); ++i) {
-        const auto number = static_cast<std::uint16_t>(i + 1);
-        const nlohmann::json& entry = directory[i];
-        coop_keys.push_back(key_named("coop-" + std::to_string(number)));
-        Coop coop = coop_with_key(number, entry.at("name").get<std::string>(), coop_keys.back());
-        coop.city = text_or_empty(entry, "city");
-        coop.department = text_or_empty(entry, "department");
-        // The directory's "department" holds a country code for coops outside France.
-        const bool french = !coop.department.empty() && std::isdigit(static_cast<unsigned char>(coop.department[0]));
-        coop.country = french || coop.department.size() != 2 ? "FR" : coop.department;
-        coop.website = text_or_empty(entry, "website");
-        coop.stage = entry.at("stage").get<std::int64_t>();
-        coop.latitude_e6 = micro_degrees(entry.at("latitude"));
-        coop.longitude_e6 = micro_degrees(entry.at("longitude"));
-        registry.coops.push_back(std::move(coop));
-    }
-    const Envelope registry_envelope = sign_registry(registry, {&admin_a, &admin_b});
-
-    // 100,000 revoked pass ids: 769 or 770 per coop, one list per coop signed by its own key.
-    std::mt19937_64 random(20261121);
     const std::int64_t today = day_of(now);
-    std::uniform_int_distribution<std::int64_t> until_day(today + 40, today + 770);
-    std::vector<Envelope> revocations;
-    const std::size_t coops = registry.coops.size();
-    std::size_t revoked = 0;
-    for (std::size_t i = 0; i < coops; ++i) {
-        RevocationList list;
-        list.coop = registry.coops[i].number;
-        list.sequence = 1;
-        list.issued_at = now - 86400;
-        const std::size_t count = kRevokedTotal / coops + (i < kRevokedTotal % coops ? 1 : 0);
-        list.entries.reserve(count);
-        for (std::size_t j = 0; j < count; ++j) list.entries.push_back({random(), until_day(random)});
-        revoked += count;
-        revocations.push_back(sign_revocations(list, {&coop_keys[i]}));
-    }
-    const std::string bundle_text = bundle_to_string(registry_envelope, {}, revocations);
-
-    // Check it the way passkoopd will before writing anything.
-    auto loaded = load_bundle(bundle_text, nullptr);
-    if (!loaded) throw std::runtime_error("bundle refused: " + loaded.error().detail);
-    if (!loaded->warnings.empty()) throw std::runtime_error("bundle warning: " + loaded->warnings.front());
-    if (loaded->revoked.size() != kRevokedTotal)
-        throw std::runtime_error("expected 100000 revoked ids, got " + std::to_string(loaded->revoked.size()));
+    const LargeNetwork net(now - 3 * 86400, now + 90 * 86400, now - 86400, today + 40, today + 770);
+    const TrustedBundle loaded = net.load();
+    const std::vector<SigningKey>& coop_keys = net.coop_keys;
+    const std::string& bundle_text = net.bundle_text;
 
     const std::string issued = format_day(today - 60), expiry = format_day(today + 300);
     auto pass_of = [&](std::uint64_t member) {
@@ -113,7 +50,7 @@ int make(const std::filesystem::path& dir, std::size_t members) {
         return signed_text(std::move(pass), coop_keys[kPassCoop - 1]);
     };
     const std::string pass_text = pass_of(4'012'345'678'901ULL);
-    const Verification check = verify_pass(pass_text, *loaded, now);
+    const Verification check = verify_pass(pass_text, loaded, now);
     if (!check.valid()) throw std::runtime_error("the fixture pass is not valid: " + std::string(to_string(check.code)));
 
     std::string passes;
@@ -124,7 +61,7 @@ int make(const std::filesystem::path& dir, std::size_t members) {
     write_file(dir / "pass.txt", pass_text + "\n");
     write_file(dir / "passes.txt", passes);
     std::printf("fixture in %s: %zu coops, %zu revoked ids, bundle %zu bytes, pass of coop %u for host coop %u, %zu member passes\n",
-                dir.c_str(), coops, revoked, bundle_text.size(), unsigned{kPassCoop}, unsigned{kHostCoop}, members);
+                dir.c_str(), net.registry.coops.size(), net.revoked_entries, bundle_text.size(), unsigned{kPassCoop}, unsigned{kHostCoop}, members);
     return 0;
 }
 

@@ -16,7 +16,7 @@
 // Targets (spec): FullVerify <= 1.10 x RawSignatureCheck; load + verify < 200 ms.
 // A summary with the ratios and the targets (median and best repetition) follows the table.
 
-#include "support.hpp"
+#include "large_network.hpp"
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
@@ -41,89 +41,20 @@ namespace {
 
 using namespace pk_test;
 
-constexpr std::size_t kRevokedTotal = 100'000;
 constexpr std::uint16_t kPassCoop = 12;
 
-std::string text_or_empty(const nlohmann::json& obj, const char* name) {
-    const auto it = obj.find(name);
-    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::int64_t micro_degrees(const nlohmann::json& value) {
-    return static_cast<std::int64_t>(std::llround(value.get<double>() * 1e6));
-}
-
-struct Fixture {
-    std::vector<SigningKey> coop_keys;  // coop n uses coop_keys[n - 1]
-    SigningKey admin_a = key_named("admin-a"), admin_b = key_named("admin-b"), admin_c = key_named("admin-c");
-    Registry registry;
-    std::string bundle_text;
+struct Fixture : LargeNetwork {
     TrustedBundle bundle;
     std::int64_t clock = instant("2026-11-21T10:00:00Z");
     std::string pass_text;  // a valid pass of coop 12
     Pass pass;              // the same pass, decoded
     Bytes signed_bytes;
     std::string pae_message;  // PAE(kPassPayloadType, signed bytes): exactly what the signature covers
-    std::size_t revoked_entries = 0;
 
-    Fixture() {
-        const std::string path = std::string(PASSKOOP_SOURCE_DIR) + "/tools/data/coops-directory.json";
-        const std::string text = read_file(path);
-        const nlohmann::json directory = nlohmann::json::parse(text);
-        if (!directory.is_array() || directory.size() != 130)
-            throw std::runtime_error("expected 130 coops in " + path);
-
-        registry.version = 1;
-        registry.issued_at = instant("2026-11-01T10:00:00Z");
-        registry.expires_at = instant("2027-02-01T10:00:00Z");
-        registry.admins.threshold = 2;
-        registry.admins.keys = {admin_of(admin_a, "Alice", 12), admin_of(admin_b, "Bruno", 7),
-                                admin_of(admin_c, "Chloé", 3)};
-
-        coop_keys.reserve(directory.size());
-        for (std::size_t i = 0; i < directory.size(); ++i) {
-            const auto number = static_cast<std::uint16_t>(i + 1);
-            const nlohmann::json& entry = directory[i];
-            coop_keys.push_back(key_named("coop-" + std::to_string(number)));
-            Coop coop = coop_with_key(number, entry.at("name").get<std::string>(), coop_keys.back());
-            coop.city = text_or_empty(entry, "city");
-            coop.department = text_or_empty(entry, "department");
-            // The directory's "department" holds a country code for coops outside France.
-            const bool french = !coop.department.empty() && std::isdigit(static_cast<unsigned char>(coop.department[0]));
-            coop.country = french || coop.department.size() != 2 ? "FR" : coop.department;
-            coop.website = text_or_empty(entry, "website");
-            coop.stage = entry.at("stage").get<std::int64_t>();
-            coop.latitude_e6 = micro_degrees(entry.at("latitude"));
-            coop.longitude_e6 = micro_degrees(entry.at("longitude"));
-            registry.coops.push_back(std::move(coop));
-        }
-        const Envelope registry_envelope = sign_registry(registry, {&admin_a, &admin_b});
-
-        // 100,000 revoked pass ids: 769 or 770 per coop, one list per coop signed by its own key.
-        std::mt19937_64 random(20261121);
-        std::uniform_int_distribution<std::int64_t> until_day(day("2027-01-01"), day("2028-12-31"));
-        std::vector<Envelope> revocations;
-        const std::size_t coops = registry.coops.size();
-        for (std::size_t i = 0; i < coops; ++i) {
-            RevocationList list;
-            list.coop = registry.coops[i].number;
-            list.sequence = 1;
-            list.issued_at = instant("2026-11-20T08:00:00Z");
-            const std::size_t count = kRevokedTotal / coops + (i < kRevokedTotal % coops ? 1 : 0);
-            list.entries.reserve(count);
-            for (std::size_t j = 0; j < count; ++j) list.entries.push_back({random(), until_day(random)});
-            revoked_entries += count;
-            revocations.push_back(sign_revocations(list, {&coop_keys[i]}));
-        }
-        bundle_text = bundle_to_string(registry_envelope, {}, revocations);
-
-        auto loaded = load_bundle(bundle_text, nullptr);
-        if (!loaded) throw std::runtime_error("bundle refused: " + loaded.error().detail);
-        bundle = std::move(*loaded);
-        if (!bundle.warnings.empty()) throw std::runtime_error("bundle warning: " + bundle.warnings.front());
-        if (bundle.revoked.size() != kRevokedTotal)
-            throw std::runtime_error("expected 100000 revoked ids, got " + std::to_string(bundle.revoked.size()));
-
+    Fixture()
+        : LargeNetwork(instant("2026-11-01T10:00:00Z"), instant("2027-02-01T10:00:00Z"), instant("2026-11-20T08:00:00Z"),
+                       day("2027-01-01"), day("2028-12-31")) {
+        bundle = load();
         pass = make_pass(kPassCoop, 1, 4'012'345'678'901ULL, "2026-09-01", "2027-08-31", "Camille D.");
         sign_pass(pass, coop_keys[kPassCoop - 1]);
         pass_text = encode_text(pass.to_binary());
