@@ -13,12 +13,17 @@ esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${PASSKOOP_BUILD_DIR:-$root/build}
 
+# Build: compiler, libraries. Tests: a JSON Schema validator, a QR decoder (zbarimg), PDF and SVG
+# rasterisers (pdftoppm, rsvg-convert), and Chromium driven by Node.js for the cashier page.
 packages=(build-essential cmake pkg-config libsodium-dev libsqlite3-dev nlohmann-json3-dev libboost-dev
-  libqrcodegencpp-dev doctest-dev libbenchmark-dev python3 python3-jsonschema)
+  libqrcodegencpp-dev libcairo2-dev doctest-dev libbenchmark-dev python3 python3-jsonschema)
+[ "$mode" = test ] && packages+=(zbar-tools poppler-utils librsvg2-bin chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# Node.js may come from Debian or from NodeSource (which bundles npm); only a missing command counts.
+[ "$mode" = test ] && ! command -v npm >/dev/null && missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "== Installing Debian packages: ${missing[*]}"
   apt=(apt-get)
