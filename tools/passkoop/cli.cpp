@@ -200,6 +200,24 @@ PublicKey public_key_argument(const Args& args) {
     return *key;
 }
 
+IssueDays issue_days(const Args& args) {
+    const std::int64_t issued = args.date("issued").value_or(day_of(unix_now()));
+    std::int64_t expiry = issued + 364;  // one year, the issue day included
+    if (args.get("days") && args.get("until")) throw CliError(tr("--days ou --until, pas les deux", "--days or --until, not both"));
+    if (const auto days = args.integer("days", 1, 3660)) expiry = issued + *days - 1;
+    if (const auto until = args.date("until")) expiry = *until;
+    if (issued < 0 || expiry > 65535 || expiry < issued)
+        throw CliError(tr("dates hors de la plage du pass (2020-01-01 .. 2199), ou expiration avant émission",
+                          "dates outside the pass range (2020-01-01 .. 2199), or expiry before issue"));
+    return {issued, expiry};
+}
+
+void sign_checked(Pass& pass, const SigningKey& key) {
+    sign_pass(pass, key);
+    if (!verify_typed(kPassPayloadType, pass.signed_bytes(), pass.signature, key.public_key()))
+        throw CliError(tr("la signature produite ne se vérifie pas ; rien n'a été émis", "the signature made does not verify; nothing was issued"));
+}
+
 std::string printable(std::string_view text) {
     std::string out;
     out.reserve(text.size());

@@ -5,6 +5,7 @@
 #include <passkoop/bytes.hpp>
 #include <passkoop/envelope.hpp>
 #include <passkoop/keyfile.hpp>
+#include <passkoop/pass.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -63,6 +64,16 @@ Passphrase ask_passphrase(const std::string& prompt, bool confirm);
 SigningKey open_key_file(const std::filesystem::path& path);
 // A public key given as base64 (--public-key) or taken from a key file (--key-file).
 PublicKey public_key_argument(const Args& args);
+
+// The issue and expiry days of new passes from --issued, --days and --until: from today, one
+// year (364 days after the issue day) unless told otherwise. Throws CliError when out of range.
+struct IssueDays {
+    std::int64_t issued = 0, expiry = 0;
+};
+IssueDays issue_days(const Args& args);
+// Signs `pass` and checks the signature with the public key, as a verifier will, before anything
+// is handed out. Thread-safe (the key is only read).
+void sign_checked(Pass& pass, const SigningKey& key);
 
 // Untrusted text made safe for a terminal: control characters and invalid UTF-8 become '?'.
 std::string printable(std::string_view text);

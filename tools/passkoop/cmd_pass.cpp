@@ -56,22 +56,12 @@ int cmd_issue(const Argv& argv) {
     if (kind != "member" && kind != "tester") throw CliError(tr("--kind : member ou tester", "--kind: member or tester"));
     pass.kind = kind == "tester" ? PassKind::tester : PassKind::member;
 
-    const std::int64_t issued = args.date("issued").value_or(day_of(unix_now()));
-    std::int64_t expiry = issued + 364;  // one year, the issue day included
-    if (args.get("days") && args.get("until")) throw CliError(tr("--days ou --until, pas les deux", "--days or --until, not both"));
-    if (const auto days = args.integer("days", 1, 3660)) expiry = issued + *days - 1;
-    if (const auto until = args.date("until")) expiry = *until;
-    if (issued < 0 || expiry > 65535 || expiry < issued)
-        throw CliError(tr("dates hors de la plage du pass (2020-01-01 .. 2199), ou expiration avant émission",
-                          "dates outside the pass range (2020-01-01 .. 2199), or expiry before issue"));
+    const auto [issued, expiry] = issue_days(args);
     pass.issued_day = static_cast<std::uint16_t>(issued);
     pass.expiry_day = static_cast<std::uint16_t>(expiry);
 
     const SigningKey key = open_key_file(args.require("key"));
-    sign_pass(pass, key);
-    // Check the new pass with the public key before handing it out, as the verifier will.
-    if (!verify_typed(kPassPayloadType, pass.signed_bytes(), pass.signature, key.public_key()))
-        throw CliError(tr("la signature produite ne se vérifie pas ; rien n'a été émis", "the signature made does not verify; nothing was issued"));
+    sign_checked(pass, key);
     std::cout << encode_text(pass.to_binary()) << "\n";
     std::cerr << tr("identifiant du pass ", "pass id ") << pass_id(pass.signed_bytes()) << tr(", expire le ", ", expires ")
               << (language() == Lang::en ? format_day(expiry) : format_day_fr(expiry)) << "\n";

@@ -2,19 +2,22 @@
 #include "cli.hpp"
 #include "commands.hpp"
 
+#include <issuance_log.hpp>
+
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
 #include <passkoop/pass.hpp>
 #include <passkoop/revocations.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <iostream>
 
 namespace passkoop::cli {
 
 int cmd_revoke(const Argv& argv) {
-    const Args args(argv, {"key", "coop", "list", "pass", "pass-id", "until"}, {});
+    const Args args(argv, {"key", "coop", "list", "pass", "pass-id", "until", "log", "member", "lost"}, {});
     const auto coop = static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535));
     const std::string path = args.require("list");
     const std::int64_t today = day_of(unix_now());
@@ -51,7 +54,47 @@ int cmd_revoke(const Argv& argv) {
         if (!id) throw CliError("--pass-id : " + id.error());
         added.push_back({*id, *args.date("until")});
     }
-    if (added.empty()) throw CliError(tr("rien à révoquer : donnez --pass ou --pass-id", "nothing to revoke: give --pass or --pass-id"));
+    // By member number, through the issuance log that issue-batch keeps.
+    const auto departed = args.all("member"), lost = args.all("lost");
+    std::optional<cards::IssuanceLog> log;
+    const std::string log_path = args.get("log").value_or("");
+    if (!departed.empty() || !lost.empty()) {
+        if (log_path.empty())
+            throw CliError(tr("--member et --lost demandent --log DOSSIER/issuance-log.csv", "--member and --lost need --log DIR/issuance-log.csv"));
+        auto parsed = cards::parse_issuance_log(read_file(log_path, cards::kMaxLogBytes));
+        if (!parsed) throw CliError(log_path + " : " + parsed.error());
+        log = std::move(*parsed);
+    }
+    const auto member_number = [](const std::string& option, const std::string& v) {
+        std::uint64_t n = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (ec != std::errc{} || end != v.data() + v.size() || n > kMaxMemberNumber)
+            throw CliError("--" + option + tr(" : numéro de membre attendu", ": member number expected"));
+        return n;
+    };
+    const auto revoke_card = [&](cards::IssuedCard& card, const char* reason) {
+        card.revoked_day = today, card.reason = reason;
+        added.push_back({*parse_pass_id(card.pass_id), card.expiry_day});
+    };
+    for (const std::string& v : departed) {
+        const std::uint64_t n = member_number("member", v);
+        int count = 0;
+        for (cards::IssuedCard& card : log->cards)
+            if (card.member == n && !card.revoked_day) revoke_card(card, "departed"), ++count;
+        if (count == 0 && !log->latest(n))
+            throw CliError(tr("membre ", "member ") + v + tr(" absent du journal d'émission", " not in the issuance log"));
+        std::cout << tr("membre ", "member ") << n << " : " << count << tr(" carte(s) révoquée(s)\n", " card(s) revoked\n");
+    }
+    for (const std::string& v : lost) {
+        const std::uint64_t n = member_number("lost", v);
+        cards::IssuedCard* last = log->latest(n);
+        if (!last) throw CliError(tr("membre ", "member ") + v + tr(" absent du journal d'émission", " not in the issuance log"));
+        if (last->revoked_day) throw CliError(tr("la dernière carte du membre ", "the latest card of member ") + v + tr(" est déjà révoquée", " is already revoked"));
+        revoke_card(*last, "lost");
+        std::cout << tr("membre ", "member ") << n << tr(" : carte ", ": card ") << last->sequence + 1
+                  << tr(" révoquée ; relancez issue-batch pour émettre la carte suivante\n", " revoked; run issue-batch again to issue the next card\n");
+    }
+    if (added.empty()) throw CliError(tr("rien à révoquer : donnez --pass, --pass-id, --member ou --lost", "nothing to revoke: give --pass, --pass-id, --member or --lost"));
 
     const SigningKey key = open_key_file(args.require("key"));
     for (const RevocationEntry& e : added) {
@@ -69,6 +112,8 @@ int cmd_revoke(const Argv& argv) {
     Envelope env{std::string(kRevocationsPayloadType), revocations_payload(list), {}};
     env.sign(key);
     write_envelope_file(path, env);
+    // The list first: a log saying "revoked" must never precede the signed list that does it.
+    if (log) write_file_atomic(log_path, cards::issuance_log_text(*log));
     std::cout << tr("Liste écrite : ", "List written: ") << path << tr(" (séquence ", " (sequence ") << list.sequence << ", "
               << list.entries.size() << tr(" pass révoqués, signée par la clé ", " revoked passes, signed by key ") << key.id() << ")\n";
     return kExitOk;

@@ -24,6 +24,13 @@ void print_help() {
         "  passkoop issue --key FICHIER --coop N --key-number K --member M [--seq S] [--name TEXTE]\n"
         "                 [--days J | --until AAAA-MM-JJ] [--kind member|tester] [--issued AAAA-MM-JJ]\n"
         "  passkoop revoke --key FICHIER --coop N --list LISTE.json (--pass TEXTE | --pass-id ID --until AAAA-MM-JJ)...\n"
+        "  passkoop revoke --key FICHIER --coop N --list LISTE.json --log DOSSIER/issuance-log.csv (--member N | --lost N)...\n"
+        "\n"
+        "Cartes :\n"
+        "  passkoop card --format svg|png|pdf|terminal --out FICHIER|- [--coop-name NOM] [--qr-only] TEXTE\n"
+        "  passkoop issue-batch --key FICHIER --coop N --key-number K --csv MEMBRES.csv --out DOSSIER [--coop-name NOM]\n"
+        "                 [--days J | --until AAAA-MM-JJ] [--states up_to_date,alert,delay,exempted] [--names initial|full|none]\n"
+        "                 [--encoding auto|utf-8|windows-1252] [--sheet a4|card] [--all]\n"
         "\n"
         "Vérifier (caisse) :\n"
         "  passkoop verify --registry BUNDLE [--pin REGISTRE] [--at AAAA-MM-JJ] [--json] [TEXTE]\n"
@@ -50,6 +57,13 @@ void print_help() {
         "  passkoop issue --key FILE --coop N --key-number K --member M [--seq S] [--name TEXT]\n"
         "                 [--days D | --until YYYY-MM-DD] [--kind member|tester] [--issued YYYY-MM-DD]\n"
         "  passkoop revoke --key FILE --coop N --list LIST.json (--pass TEXT | --pass-id ID --until YYYY-MM-DD)...\n"
+        "  passkoop revoke --key FILE --coop N --list LIST.json --log DIR/issuance-log.csv (--member N | --lost N)...\n"
+        "\n"
+        "Cards:\n"
+        "  passkoop card --format svg|png|pdf|terminal --out FILE|- [--coop-name NAME] [--qr-only] TEXT\n"
+        "  passkoop issue-batch --key FILE --coop N --key-number K --csv MEMBERS.csv --out DIR [--coop-name NAME]\n"
+        "                 [--days D | --until YYYY-MM-DD] [--states up_to_date,alert,delay,exempted] [--names initial|full|none]\n"
+        "                 [--encoding auto|utf-8|windows-1252] [--sheet a4|card] [--all]\n"
         "\n"
         "Verify (till):\n"
         "  passkoop verify --registry BUNDLE [--pin REGISTRY] [--at YYYY-MM-DD] [--json] [TEXT]\n"
@@ -90,7 +104,8 @@ int main(int argc, char** argv) {
     }
     static const std::map<std::string, int (*)(const Argv&)> commands = {
         {"keygen", cmd_keygen}, {"pubkey", cmd_pubkey},     {"issue", cmd_issue},
-        {"verify", cmd_verify}, {"registry", cmd_registry}, {"revoke", cmd_revoke}};
+        {"verify", cmd_verify}, {"registry", cmd_registry}, {"revoke", cmd_revoke},
+        {"card", cmd_card},     {"issue-batch", cmd_issue_batch}};
     const auto command = commands.find(args[0]);
     try {
         ensure_sodium();

@@ -1,0 +1,28 @@
+// CSV records (RFC 4180 quoting, ',' or ';'), each with the line it starts on. A record that is
+// too long or has an unclosed quote is reported and reading resumes on the next line, so one bad
+// line never hides the rest of the file.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace passkoop::cards {
+
+inline constexpr std::size_t kMaxCsvRecordBytes = 4096;
+inline constexpr std::size_t kMaxCsvFields = 200;
+
+struct CsvRecord {
+    std::size_t line = 0;             // 1-based line where the record starts
+    std::vector<std::string> fields;  // empty, with `error` set, for a record that could not be read
+    std::string error;
+};
+
+// Blank lines are skipped. `text` must already be UTF-8 without a BOM.
+std::vector<CsvRecord> read_csv(std::string_view text, char separator);
+
+// A field quoted when it holds the separator, a quote or a line end.
+std::string csv_field(std::string_view value, char separator = ',');
+
+}  // namespace passkoop::cards

@@ -1,0 +1,45 @@
+// passkoop card: the QR code or the printable card of one pass, as SVG, PNG, PDF or on the terminal.
+#include "cli.hpp"
+#include "commands.hpp"
+
+#include <card.hpp>
+
+#include <passkoop/i18n.hpp>
+#include <passkoop/pass.hpp>
+
+#include <iostream>
+
+namespace passkoop::cli {
+
+cards::CardInfo card_info(const Pass& pass, const std::string& text, const std::string& coop_name) {
+    return {text, coop_name.empty() ? tr("Coop n° ", "Coop no. ") + std::to_string(pass.coop) : coop_name, pass.name, pass.member,
+            pass.card_sequence, pass.expiry_day};
+}
+
+int cmd_card(const Argv& argv) {
+    const Args args(argv, {"format", "out", "coop-name"}, {"qr-only"});
+    const std::string format = args.require("format");
+    const std::string out = args.require("out");
+    const std::string raw = args.single_positional("TEXT");
+    // The card carries the canonical text, whatever a scanner typed.
+    const auto scanned = normalise_scanned_text(raw);
+    const auto bytes = scanned ? decode_text(scanned->readings.front()) : std::unexpected(scanned.error());
+    const auto pass = bytes ? decode_binary(*bytes) : std::unexpected(bytes.error());
+    if (!pass) throw CliError(tr("texte de pass illisible : ", "unreadable pass text: ") + printable(raw.substr(0, 40)));
+    const std::string text = encode_text(*bytes);
+    const cards::CardInfo info = card_info(*pass, text, args.get("coop-name").value_or(""));
+    const bool qr_only = args.flag("qr-only");
+
+    std::string content;
+    if (format == "svg") content = qr_only ? cards::qr_svg(cards::qr_for_pass_text(text)) : cards::card_svg(info);
+    else if (format == "png") content = qr_only ? cards::qr_png(cards::qr_for_pass_text(text)) : cards::card_png(info);
+    else if (format == "pdf") content = cards::card_pdf(info);
+    else if (format == "terminal") content = cards::qr_terminal(cards::qr_for_pass_text(text));
+    else throw CliError(tr("--format : svg, png, pdf ou terminal", "--format: svg, png, pdf or terminal"));
+
+    if (out == "-") std::cout << content << std::flush;
+    else write_file_atomic(out, content);
+    return kExitOk;
+}
+
+}  // namespace passkoop::cli

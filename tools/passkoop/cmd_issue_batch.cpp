@@ -1,0 +1,290 @@
+// passkoop issue-batch: passes and printable cards for a coop's whole membership, from an Odoo
+// member export, with the issuance log that later revocations by member number read.
+#include "cli.hpp"
+#include "commands.hpp"
+
+#include <card.hpp>
+#include <issuance_log.hpp>
+#include <odoo_export.hpp>
+
+#include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
+#include <passkoop/pass.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+namespace passkoop::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A card whose expiry is this close is renewed by the next batch.
+constexpr std::int64_t kRenewWithinDays = 30;
+constexpr int kWorkers = 2;
+
+struct Job {
+    std::size_t line = 0;
+    Pass pass;
+    std::string why;  // what the summary counts it as
+    // Filled by a worker:
+    cards::CardInfo card;
+    std::string pass_id, error;
+};
+
+struct Summary {
+    std::map<std::string, int> issued, skipped;
+    int unchanged = 0;
+    std::vector<cards::LineProblem> errors;
+};
+
+std::set<std::string> shopping_states(const Args& args) {
+    const auto list = args.get("states");
+    if (!list) return cards::default_shopping_states();
+    std::set<std::string> states;
+    std::stringstream in(*list);
+    for (std::string item; std::getline(in, item, ',');)
+        if (!item.empty()) states.insert(cards::canonical_state(item));
+    if (states.empty()) throw CliError(tr("--states : liste vide", "--states: empty list"));
+    return states;
+}
+
+cards::NameStyle name_style(const Args& args) {
+    const std::string v = args.get("names").value_or("initial");
+    if (v == "initial") return cards::NameStyle::initial;
+    if (v == "full") return cards::NameStyle::full;
+    if (v == "none") return cards::NameStyle::none;
+    throw CliError(tr("--names : initial, full ou none", "--names: initial, full or none"));
+}
+
+cards::Encoding encoding(const Args& args) {
+    const std::string v = args.get("encoding").value_or("auto");
+    if (v == "auto") return cards::Encoding::automatic;
+    if (v == "utf-8" || v == "utf8") return cards::Encoding::utf8;
+    if (v == "windows-1252" || v == "cp1252") return cards::Encoding::windows1252;
+    throw CliError(tr("--encoding : auto, utf-8 ou windows-1252", "--encoding: auto, utf-8 or windows-1252"));
+}
+
+// Which rows get a new card, and why the others do not.
+std::vector<Job> plan(const cards::MemberExport& members, const cards::IssuanceLog& log, const Args& args, const Pass& base,
+                      Summary& summary) {
+    const auto states = shopping_states(args);
+    const auto style = name_style(args);
+    const bool all = args.flag("all");
+    summary.errors = members.errors;
+    std::map<std::uint64_t, std::size_t> seen;
+    std::vector<Job> jobs;
+    for (const cards::MemberRow& row : members.rows) {
+        const auto error = [&](const std::string& m) { summary.errors.push_back({row.line, m}); };
+        if (!row.number) {
+            error(tr("pas de numéro de membre (Base du code Barre ou Code Barre)", "no member number (barcode_base or barcode)"));
+            continue;
+        }
+        const std::uint64_t n = *row.number;
+        if (const auto [it, fresh] = seen.emplace(n, row.line); !fresh) {
+            error(tr("numéro de membre ", "member number ") + std::to_string(n) + tr(" déjà vu ligne ", " already seen on line ") +
+                  std::to_string(it->second));
+            continue;
+        }
+        if (!row.is_member && !row.is_associated) {
+            ++summary.skipped[tr("ni membre ni personne rattachée", "neither member nor associated person")];
+            continue;
+        }
+        if (!states.contains(row.state)) {
+            ++summary.skipped[tr("statut « ", "state \"") + printable(row.state) + tr(" »", "\"")];
+            continue;
+        }
+        Job job{row.line, base, {}, {}, {}, {}};
+        job.pass.member = n;
+        job.pass.name = cards::display_name(row.name, style);
+        const cards::IssuedCard* last = log.latest(n);
+        if (!last) job.why = tr("nouvelles", "new");
+        else if (last->revoked_day && last->reason == "departed" && !all) {
+            ++summary.skipped[tr("carte révoquée au départ du membre (--all pour réémettre)", "card revoked when the member left (--all to re-issue)")];
+            continue;
+        } else if (last->revoked_day) job.why = tr("remplaçant une carte perdue", "replacing a lost card");
+        else if (last->name != job.pass.name) job.why = tr("nom changé", "name changed");
+        else if (last->expiry_day < base.issued_day + kRenewWithinDays) job.why = tr("renouvelées", "renewed");
+        else if (all) job.why = tr("réémises (--all)", "re-issued (--all)");
+        else {
+            ++summary.unchanged;
+            continue;
+        }
+        const int sequence = log.next_sequence(n);
+        if (sequence > 255) {
+            error(tr("255 cartes déjà émises pour ce membre", "255 cards already issued for this member"));
+            continue;
+        }
+        job.pass.card_sequence = static_cast<std::uint8_t>(sequence);
+        jobs.push_back(std::move(job));
+    }
+    return jobs;
+}
+
+// Signs, checks and draws one card, and writes its PNG and SVG.
+void make_card(Job& job, const SigningKey& key, const fs::path& dir, const std::string& coop_name) {
+    sign_checked(job.pass, key);
+    const Bytes binary = job.pass.to_binary();
+    const std::string text = encode_text(binary);
+    // The QR text must read back as exactly this pass.
+    const auto back = decode_text(text);
+    if (!back || *back != binary) throw CliError(tr("le texte du pass ne se relit pas", "the pass text does not read back"));
+    job.pass_id = pass_id(job.pass.signed_bytes());
+    job.card = card_info(job.pass, text, coop_name);
+    const std::string stem = std::to_string(job.pass.member);
+    write_file_atomic(dir / "png" / (stem + ".png"), cards::card_png(job.card));
+    write_file_atomic(dir / "svg" / (stem + ".svg"), cards::card_svg(job.card));
+}
+
+class Progress {
+public:
+    explicit Progress(std::size_t total) : total_(total), shown_(::isatty(STDERR_FILENO) == 1) {}
+    void update(std::size_t done) {
+        if (!shown_ || total_ == 0) return;
+        const std::size_t width = 30, filled = done * width / total_;
+        const std::size_t percent = done * 100 / total_;
+        if (percent == last_ && done != total_) return;
+        last_ = percent;
+        std::cerr << "\r" << tr("Cartes ", "Cards ") << "[" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << done
+                  << "/" << total_ << (done == total_ ? "\n" : "") << std::flush;
+    }
+
+private:
+    std::size_t total_;
+    bool shown_;
+    std::size_t last_ = 101;
+};
+
+void print_summary(const Summary& s, const fs::path& dir, const std::string& pdf, int pages) {
+    int issued = 0;
+    for (const auto& [why, n] : s.issued) issued += n;
+    std::cout << tr("Cartes émises : ", "Cards issued: ") << issued;
+    if (issued > 0) {
+        std::cout << " (";
+        bool first = true;
+        for (const auto& [why, n] : s.issued) std::cout << (first ? "" : ", ") << why << " : " << n, first = false;
+        std::cout << ")";
+    }
+    std::cout << "\n" << tr("Inchangées (carte en cours déjà émise) : ", "Unchanged (current card already issued): ") << s.unchanged << "\n";
+    int skipped = 0;
+    for (const auto& [why, n] : s.skipped) skipped += n;
+    std::cout << tr("Ignorées : ", "Skipped: ") << skipped << "\n";
+    for (const auto& [why, n] : s.skipped) std::cout << "  " << n << " × " << why << "\n";
+    std::cout << tr("Erreurs : ", "Errors: ") << s.errors.size() << "\n";
+    for (const auto& e : s.errors) std::cout << tr("  ligne ", "  line ") << e.line << " : " << printable(e.message) << "\n";
+    if (!pdf.empty())
+        std::cout << tr("À imprimer : ", "To print: ") << pdf << " (" << pages << tr(" page(s))\n", " page(s))\n")
+                  << tr("Une image par membre : ", "One image per member: ") << (dir / "png").string() << "/, " << (dir / "svg").string()
+                  << "/\n";
+    std::cout << tr("Journal d'émission (à conserver) : ", "Issuance log (keep it): ") << (dir / cards::kIssuanceLogName).string() << "\n";
+}
+
+}  // namespace
+
+int cmd_issue_batch(const Argv& argv) {
+    const Args args(argv,
+                    {"key", "coop", "key-number", "csv", "out", "coop-name", "days", "until", "issued", "states", "names", "encoding",
+                     "sheet"},
+                    {"all"});
+    Pass base;
+    base.coop = static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535));
+    base.key_number = static_cast<std::uint8_t>(args.require_integer("key-number", 0, 255));
+    base.kind = PassKind::member;
+    const auto [issued, expiry] = issue_days(args);
+    base.issued_day = static_cast<std::uint16_t>(issued);
+    base.expiry_day = static_cast<std::uint16_t>(expiry);
+    const std::string key_path = args.require("key");
+    const fs::path dir = args.require("out");
+    const std::string coop_name = args.get("coop-name").value_or("");
+    const std::string sheet = args.get("sheet").value_or("a4");
+    if (sheet != "a4" && sheet != "card") throw CliError(tr("--sheet : a4 ou card", "--sheet: a4 or card"));
+
+    cards::MemberExport members;
+    try {
+        const std::string csv = args.require("csv");
+        members = cards::read_member_export(read_file(csv, cards::kMaxExportBytes), encoding(args));
+    } catch (const cards::ExportError& e) {
+        throw CliError(args.require("csv") + " : " + e.what());
+    }
+    std::error_code ec;
+    fs::create_directories(dir / "png", ec);
+    fs::create_directories(dir / "svg", ec);
+    if (ec) throw CliError(dir.string() + tr(" : création impossible : ", ": cannot create: ") + ec.message());
+    const fs::path log_path = dir / cards::kIssuanceLogName;
+    cards::IssuanceLog log;
+    if (fs::exists(log_path)) {
+        auto parsed = cards::parse_issuance_log(read_file(log_path, cards::kMaxLogBytes));
+        if (!parsed) throw CliError(log_path.string() + " : " + parsed.error());
+        log = std::move(*parsed);
+    }
+
+    Summary summary;
+    std::vector<Job> jobs = plan(members, log, args, base, summary);
+    std::string pdf_path;
+    int pages = 0;
+    if (!jobs.empty()) {
+        const SigningKey key = open_key_file(key_path);
+        // Two workers sign and draw; this thread adds the cards to the PDF in file order.
+        std::atomic<std::size_t> next{0};
+        std::vector<char> done(jobs.size(), 0);
+        std::mutex mutex;
+        std::condition_variable ready;
+        const auto work = [&] {
+            for (std::size_t i; (i = next++) < jobs.size();) {
+                try {
+                    make_card(jobs[i], key, dir, coop_name);
+                } catch (const std::exception& e) {
+                    jobs[i].error = e.what();
+                }
+                {
+                    const std::lock_guard lock(mutex);
+                    done[i] = 1;
+                }
+                ready.notify_one();
+            }
+        };
+        std::vector<std::jthread> workers;
+        for (int w = 0; w < kWorkers; ++w) workers.emplace_back(work);
+
+        cards::CardSheets pdf(sheet == "a4" ? cards::SheetLayout::a4 : cards::SheetLayout::card);
+        Progress progress(jobs.size());
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            {
+                std::unique_lock lock(mutex);
+                ready.wait(lock, [&] { return done[i] != 0; });
+            }
+            Job& job = jobs[i];
+            if (job.error.empty()) {
+                pdf.add(job.card);
+                ++summary.issued[job.why];
+                log.cards.push_back({job.pass.member, job.pass.card_sequence, job.pass_id, issued, expiry, job.pass.name, std::nullopt, ""});
+            } else {
+                summary.errors.push_back({job.line, job.error});
+            }
+            progress.update(i + 1);
+        }
+        workers.clear();
+        // The log first: once a card exists, its sequence must never be handed out again.
+        write_file_atomic(log_path, cards::issuance_log_text(log));
+        if (pdf.cards() > 0) {
+            pages = sheet == "a4" ? (pdf.cards() + 9) / 10 : pdf.cards();
+            pdf_path = (dir / "cartes.pdf").string();
+            write_file_atomic(pdf_path, pdf.finish());
+        }
+    }
+    std::sort(summary.errors.begin(), summary.errors.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+    print_summary(summary, dir, pdf_path, pages);
+    return summary.errors.empty() ? kExitOk : kExitInvalid;
+}
+
+}  // namespace passkoop::cli
