@@ -23,11 +23,13 @@ struct CardInfo {
     std::uint64_t member = 0;   // member number
     std::uint8_t sequence = 0;  // card sequence, shown from the second card on
     std::int64_t expiry_day = 0;  // pass day, shown as dd/mm/yyyy
+    // qr_for_pass_text(pass_text), when the caller draws the card more than once; else empty.
+    QrMatrix qr{};
 };
 
 // Throw std::invalid_argument if the pass text is not PK+digits, std::runtime_error if cairo fails.
 std::string card_svg(const CardInfo& card);
-std::string card_png(const CardInfo& card, double pixels_per_mm = 12.0);
+std::string card_png(const CardInfo& card, double pixels_per_mm = 8.0);  // 203 dpi
 std::string card_pdf(const CardInfo& card);  // one page of exactly the card's size
 
 // The QR alone (quiet zone included), for `passkoop card --qr-only`.
