@@ -39,5 +39,13 @@ cmake --build "$build" -j"$(nproc)"
 if [ "$mode" = run ]; then
   exec "$build/server/passkoopd" demo "${@:2}"
 fi
+# The browser tests drive Chromium with playwright-core, pinned in tests/browser/package-lock.json.
+browser=$root/tests/browser
+stamp=$browser/node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || [ "$browser/package-lock.json" -nt "$stamp" ] || [ "$browser/package.json" -nt "$stamp" ]; then
+  echo "== Installing the browser-test dependencies (npm ci in tests/browser)"
+  (cd "$browser" && npm ci --no-audit --no-fund)
+fi
+
 cd "$build"
 ctest --output-on-failure -j"$(nproc)" --timeout 600

@@ -1,0 +1,149 @@
+// Runs one browser scenario against a real passkoopd: a fresh demo shop on 127.0.0.1 (port 0, read
+// from its log) in a fresh temporary folder, and Debian's headless Chromium driven by playwright-core
+// with a fresh profile. Everything is stopped and removed at the end, pass or fail.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export const CHROMIUM = process.env.PASSKOOP_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function loadPlaywright() {
+  try {
+    return require('playwright-core');
+  } catch (e) {
+    throw new Error('playwright-core is missing: run `npm ci` in tests/browser (tools/build.sh test does it)');
+  }
+}
+
+// Starts `passkoopd demo` in `dir`; resolves once it listens, with its base URL and sample passes.
+async function startServer(passkoopd, dir) {
+  const demoDir = path.join(dir, 'demo');
+  const logFile = path.join(dir, 'passkoopd.log');
+  const log = fs.openSync(logFile, 'a');
+  const child = spawn(passkoopd, ['demo', '--dir', demoDir, '--listen', '127.0.0.1:0'],
+    { stdio: ['ignore', 'ignore', log], env: { ...process.env, PASSKOOP_LANG: 'fr' } });
+  fs.closeSync(log);
+  let exited = null;
+  child.on('exit', code => { exited = code; });
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(fs.readFileSync(logFile, 'utf8'));
+    if (m) {
+      const demo = JSON.parse(fs.readFileSync(path.join(demoDir, 'passes.json'), 'utf8'));
+      return { child, base: `http://127.0.0.1:${m[1]}`, demo, logFile };
+    }
+    if (exited !== null) throw new Error('passkoopd exited at start:\n' + fs.readFileSync(logFile, 'utf8'));
+    await new Promise(r => setTimeout(r, 25));
+  }
+  child.kill('SIGKILL');
+  throw new Error('passkoopd did not start listening:\n' + fs.readFileSync(logFile, 'utf8'));
+}
+
+async function stopServer(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise(r => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+  await done;
+  clearTimeout(timer);
+}
+
+// Runs `scenario(ctx)` with a server and a page; `ctx` holds helpers. Rejects on failure or timeout.
+export async function withShop(passkoopd, scenario, { timeoutMs = 90000 } = {}) {
+  const { chromium } = loadPlaywright();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passkoop-browser-'));
+  let server = null, context = null, timer = null;
+  try {
+    server = await startServer(passkoopd, dir);
+    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
+      viewport: { width: 1000, height: 1100 }, locale: 'fr-FR', timeout: 30000
+    });
+    context.setDefaultTimeout(10000);
+    const page = context.pages()[0] || await context.newPage();
+    const errors = [];
+    page.on('pageerror', e => errors.push(String(e)));
+    // Refused requests (401, 403, 422) are answers the page handles; Chromium logs them all the same.
+    page.on('console', m => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
+    const ctx = new Shop(server, page, errors);
+    const run = scenario(ctx);
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`scenario timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    await Promise.race([run, timeout]);
+    if (errors.length) throw new Error('errors in the page:\n' + errors.join('\n'));
+  } catch (e) {
+    if (server) e.message += '\n--- passkoopd log ---\n' + fs.readFileSync(server.logFile, 'utf8');
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    if (context) await context.close().catch(() => {});
+    if (server) await stopServer(server.child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Mangles "PK0123…" the way a scanner set to US layout types it on a French AZERTY till.
+export function azerty(text) {
+  const keys = ['à', '&', 'é', '"', "'", '(', '-', 'è', '_', 'ç'];
+  return text.slice(0, 2) + [...text.slice(2)].map(d => keys[Number(d)]).join('');
+}
+
+class Shop {
+  constructor(server, page, errors) {
+    this.base = server.base;
+    this.demo = server.demo;
+    this.page = page;
+    this.errors = errors;
+  }
+  // The sample pass whose expected outcome starts with `expected` (see the demo's passes.json).
+  pass(expected) {
+    const p = this.demo.passes.find(s => s.expected.startsWith(expected));
+    if (!p) throw new Error('no demo pass for ' + expected);
+    return p.pass;
+  }
+  get cashierToken() { return this.demo.cashier_token; }
+  get managerToken() { return this.demo.manager_token; }
+
+  async open() {
+    await this.page.goto(this.base + '/');
+  }
+  async signIn(token = this.cashierToken) {
+    await this.open();
+    await this.page.fill('#token', token);
+    await this.page.press('#token', 'Enter');
+    await this.page.waitForSelector('#scan', { state: 'visible' });
+  }
+  // Types like a USB scanner: a fast burst of keys, then Enter, into whatever has the focus.
+  async scan(text) {
+    await this.page.keyboard.type(text, { delay: 2 });
+    await this.page.keyboard.press('Enter');
+  }
+  // Waits for a verdict after a scan and returns what the cashier sees.
+  async verdict(color) {
+    await this.page.waitForSelector(`#result[data-color="${color}"]:not([hidden])`);
+    return this.page.evaluate(() => ({
+      headline: document.getElementById('headline').textContent,
+      reason: document.getElementById('reason').textContent,
+      warnings: [...document.querySelectorAll('#warnings li')].map(li => li.textContent),
+      details: document.getElementById('details').innerText,
+      icon: document.getElementById('icon').textContent
+    }));
+  }
+  // GET on the shop's API from outside the browser.
+  async api(pathname, token = this.managerToken) {
+    const res = await fetch(this.base + pathname, { headers: { Authorization: 'Bearer ' + token } });
+    if (!res.ok) throw new Error(`${pathname}: HTTP ${res.status} ${await res.text()}`);
+    return res.json();
+  }
+  async screenshot(dir, name) {
+    fs.mkdirSync(dir, { recursive: true });
+    await this.page.screenshot({ path: path.join(dir, name), fullPage: true });
+  }
+}

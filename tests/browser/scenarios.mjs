@@ -1,0 +1,261 @@
+// The cashier page in a real browser. Usage:
+//   node scenarios.mjs PASSKOOPD ARTEFACT_DIR SCENARIO     (SCENARIO: one of the names below, or "list")
+// Each run starts its own demo shop (Coopalim, 3 visits per 365 days) and its own Chromium.
+import assert from 'node:assert/strict';
+import { withShop, azerty } from './harness.mjs';
+
+const scenarios = {
+  // Sign-in once per till: a wrong token is refused in French, the right one is kept across a
+  // reload, and signing out forgets it.
+  'sign-in': async (shop, artefacts) => {
+    const { page } = shop;
+    await shop.open();
+    assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+    assert.equal(await page.textContent('#sign-in-title'), 'Connexion de la caisse');
+    assert.ok(await page.isHidden('#app'));
+    await page.fill('#token', 'pas-le-bon-jeton');
+    await page.press('#token', 'Enter');
+    await page.waitForSelector('#sign-in-error:text("Jeton refusé")');
+    assert.ok(await page.isHidden('#app'));
+    await shop.signIn();
+    assert.ok(await page.isHidden('#sign-in'));
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'scan', 'the scan field has the focus');
+    assert.ok(await page.isHidden('#manager'), 'a cashier sees no manager links');
+    await page.reload();
+    await page.waitForSelector('#scan', { state: 'visible' });
+    assert.ok(await page.isHidden('#sign-in'), 'the token is kept in the browser');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'scan');
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in', { state: 'visible' });
+    assert.equal(await page.evaluate(() => localStorage.getItem('passkoop.token')), null);
+    await page.reload();
+    await page.waitForSelector('#token', { state: 'visible' });
+    assert.ok(await page.isHidden('#app'));
+    // A manager gets the monthly report and the CSV export.
+    await shop.signIn(shop.managerToken);
+    await page.waitForSelector('#manager', { state: 'visible' });
+    await page.click('#report');
+    await page.waitForSelector('#report-box', { state: 'visible' });
+    const report = await page.textContent('#report-rows');
+    assert.match(report, /Les 400 Coop/, 'the demo shop has earlier visits from Les 400 Coop');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    assert.equal(download.suggestedFilename(), 'visiteurs.csv');
+    await shop.screenshot(artefacts, 'manager.png');
+  },
+
+  // A valid pass typed as a scanner burst ending in Enter: green, with the coop and the member.
+  'valid-pass-green': async (shop, artefacts) => {
+    const { page } = shop;
+    await shop.signIn();
+    await shop.scan(shop.pass('green: valid, allowed'));
+    const v = await shop.verdict('green');
+    assert.equal(v.headline, 'ACCEPTÉ');
+    assert.equal(v.reason, 'Visiteur accepté');
+    assert.equal(v.icon, '✔', 'colour is never the only signal');
+    assert.match(v.details, /La Louve/);
+    assert.match(v.details, /Camille D\. · n° 4242/);
+    assert.match(v.details, /Valable jusqu’au\s+\d\d\/\d\d\/\d{4}/);
+    assert.match(v.details, /0 déjà, sur 3 autorisées/);
+    assert.deepEqual(v.warnings, []);
+    assert.ok(await page.isVisible('#record'), 'the record form opens');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'amount', 'the amount field is ready');
+    await shop.screenshot(artefacts, 'green.png');
+    // Phone-sized screen: the verdict and the record button stay on screen without sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
+    await shop.screenshot(artefacts, 'green-phone.png');
+  },
+
+  // The same pass from a scanner left on US layout on an AZERTY till: accepted, with the warning
+  // to fix the scanner. DESIGN §6: a valid pass with a warning is orange.
+  'azerty-layout-warning': async (shop, artefacts) => {
+    const { page } = shop;
+    await shop.signIn();
+    const mangled = azerty(shop.pass('green: valid, allowed'));
+    assert.match(mangled, /^PK[à&é"'(\-è_ç]+$/);
+    await shop.scan(mangled);
+    const v = await shop.verdict('orange');
+    assert.equal(v.headline, 'ACCEPTÉ — ATTENTION');
+    assert.equal(v.reason, 'Visiteur accepté');
+    assert.equal(v.icon, '!');
+    assert.match(v.details, /La Louve/);
+    assert.match(v.details, /Camille D\./);
+    assert.deepEqual(v.warnings, ['Lecteur réglé sur le mauvais clavier (AZERTY/QWERTY) : lecture corrigée, pensez à le régler']);
+    assert.ok(await page.isVisible('#record'), 'a repaired pass can still be recorded');
+    await shop.screenshot(artefacts, 'orange.png');
+    // A new scan while the amount field has the focus goes to the scan field, not into the amount.
+    await shop.scan(shop.pass('green: valid, allowed'));
+    await shop.verdict('green');
+    assert.equal(await page.inputValue('#amount'), '');
+  },
+
+  // An expired pass: red, the reason in French, nothing to record.
+  'expired-red': async (shop, artefacts) => {
+    const { page } = shop;
+    await shop.signIn();
+    await shop.scan(shop.pass('red: expired'));
+    const v = await shop.verdict('red');
+    assert.equal(v.headline, 'REFUSÉ');
+    assert.equal(v.reason, 'Pass expiré');
+    assert.equal(v.icon, '✖');
+    assert.match(v.details, /Ana P\./);
+    assert.ok(await page.isHidden('#record'), 'an expired pass cannot be recorded');
+    assert.ok(await page.isHidden('#override-open'), 'no override for an invalid pass');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'scan');
+    await shop.screenshot(artefacts, 'red.png');
+    // A cut-off scan asks to scan again; a pasted pass is checked without Enter.
+    await shop.scan(shop.pass('red: truncated'));
+    assert.equal((await shop.verdict('red')).reason, 'Lecture incomplète : scannez à nouveau');
+    await page.evaluate(text => {
+      const input = document.getElementById('scan');
+      input.focus();
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      input.value = text;
+      input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
+    }, shop.pass('red: revoked'));
+    assert.equal((await shop.verdict('red')).reason, 'Pass révoqué (carte perdue ou membre parti)');
+  },
+
+  // A purchase of "12,50": in today's list with the running total, and in the ledger through the API,
+  // once only however many times Enter is pressed.
+  'record-purchase': async (shop) => {
+    const { page } = shop;
+    await shop.signIn();
+    await shop.scan(shop.pass('green: valid, allowed'));
+    await shop.verdict('green');
+    await page.keyboard.type('12,5,0');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#record-error:text("Montant illisible")');
+    await page.fill('#amount', '12,50');
+    await page.fill('#ticket', 'T-0042');
+    await page.press('#ticket', 'Enter');
+    await page.waitForSelector('#record-status:text("Enregistré")');
+    assert.match(await page.textContent('#record-status'), /achat de 12,50\s€ — La Louve/);
+    await page.waitForSelector('#today tr');
+    const row = await page.innerText('#today tr');
+    assert.match(row, /La Louve/);
+    assert.match(row, /achat/);
+    assert.match(row, /12,50\s€/);
+    assert.match(row, /T-0042/);
+    assert.match(await page.textContent('#today-total'), /1 passage · Total des achats : 12,50\s€/);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'scan', 'back to the scan field');
+    // A second Enter on the recorded form does not record again.
+    await page.focus('#record-submit').catch(() => {});
+    await page.evaluate(() => document.getElementById('record-form').requestSubmit());
+    const ledger = await shop.api('/v1/visits');
+    const mine = ledger.visits.filter(r => r.till === 'caisse-1' && r.ticket === 'T-0042');
+    assert.equal(mine.length, 1, 'recorded exactly once');
+    assert.equal(mine[0].amount_cents, 1250);
+    assert.equal(mine[0].kind, 'purchase');
+    assert.equal(mine[0].verified, true);
+    assert.equal(mine[0].override, false);
+    assert.equal(mine[0].origin_coop_name, 'La Louve');
+    assert.match(mine[0].idempotency_key, /^[0-9a-f-]{36}$/);
+    assert.equal(mine[0].cashier, 'Caisse 1 (démo)');
+    // A visitor without a card, on their word: recorded as unverified.
+    await page.click('#declared-open');
+    await page.waitForSelector('#declared-coop option:nth-child(100)', { state: 'attached' });
+    await page.selectOption('#declared-coop', { label: 'Lalouet coop — Les Herbiers' });
+    assert.ok(await page.isVisible('#declared-banner'));
+    await page.fill('#amount', '3,20');
+    await page.press('#amount', 'Enter');
+    await page.waitForSelector('#record-status:text("Enregistré")');
+    await page.waitForSelector('#today tr:nth-child(2)');
+    assert.match(await page.innerText('#today'), /Lalouet coop\s+achat\s+3,20\s€\s+sans carte/);
+    assert.match(await page.textContent('#today-total'), /2 passages · Total des achats : 15,70\s€/);
+    const after = await shop.api('/v1/visits');
+    const declared = after.visits.filter(r => r.decision === 'declared');
+    assert.equal(declared.length, 1);
+    assert.equal(declared[0].verified, false);
+    assert.equal(declared[0].amount_cents, 320);
+    // The camera button says plainly when the browser cannot read QR codes.
+    await page.click('#camera');
+    await page.waitForSelector('#camera-status:text("Caméra non disponible")');
+  },
+
+  // Coopalim allows 3 visits: the 3rd is orange (last allowed), the 4th red; a manager override
+  // records it anyway, marked as such.
+  'visit-limit': async (shop, artefacts) => {
+    const { page } = shop;
+    await shop.signIn();
+    const sam = shop.pass('orange: last_allowed_visit');
+    await shop.scan(sam);
+    let v = await shop.verdict('orange');
+    assert.equal(v.reason, 'Dernière visite autorisée');
+    assert.match(v.details, /2 déjà, sur 3 autorisées/);
+    await shop.screenshot(artefacts, 'orange-last-visit.png');
+    await page.keyboard.type('8');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#record-status:text("Enregistré")');
+    await shop.scan(sam);
+    v = await shop.verdict('red');
+    assert.equal(v.headline, 'REFUSÉ');
+    assert.equal(v.reason, 'Nombre de visites autorisé atteint');
+    assert.match(v.details, /3 déjà, sur 3 autorisées/);
+    assert.ok(await page.isHidden('#record'));
+    assert.ok(await page.isVisible('#override-open'));
+    await shop.screenshot(artefacts, 'red-limit.png');
+    await page.click('#override-open');
+    assert.ok(await page.isVisible('#override-banner'));
+    assert.match(await page.textContent('#record-submit'), /dérogation/);
+    await page.keyboard.type('4,00');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#record-status:text("Enregistré")');
+    await page.waitForSelector('#today tr:nth-child(2)');
+    assert.match(await page.innerText('#today'), /dérogation/);
+    const rows = (await shop.api('/v1/visits')).visits.filter(r => r.till === 'caisse-1' && r.origin_coop_name === 'Les 400 Coop' && r.amount_cents === 400);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].override, true);
+    await shop.scan(sam);
+    assert.match((await shop.verdict('red')).details, /4 déjà, sur 3 autorisées/);
+  },
+
+  // The English switch: texts and verdicts in English, kept across a reload, and back to French.
+  'english-switch': async (shop, artefacts) => {
+    const { page } = shop;
+    await shop.signIn();
+    assert.equal(await page.textContent('#lang'), 'English');
+    await page.click('#lang');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await page.textContent('#scan-title'), 'Scan the pass');
+    assert.equal(await page.textContent('#lang'), 'Français');
+    await page.focus('#scan');
+    await shop.scan(shop.pass('red: expired'));
+    let v = await shop.verdict('red');
+    assert.equal(v.headline, 'REFUSED');
+    assert.equal(v.reason, 'Pass expired');
+    await page.reload();
+    await page.waitForSelector('#scan', { state: 'visible' });
+    assert.equal(await page.textContent('#scan-title'), 'Scan the pass', 'the choice is kept');
+    await shop.scan(azerty(shop.pass('green: valid, allowed')));
+    v = await shop.verdict('orange');
+    assert.equal(v.headline, 'WELCOME — CAUTION');
+    assert.equal(v.reason, 'Visitor welcome');
+    assert.match(v.warnings[0], /Scanner set to the wrong keyboard layout/);
+    assert.match(v.details, /Valid until\s+\d{4}-\d\d-\d\d/);
+    await shop.screenshot(artefacts, 'english.png');
+    await page.click('#lang');
+    assert.equal(await page.textContent('#scan-title'), 'Scanner le pass');
+    assert.equal(await shop.verdict('orange').then(x => x.headline), 'ACCEPTÉ — ATTENTION', 'the verdict follows the switch');
+  }
+};
+
+const [passkoopd, artefacts, name] = process.argv.slice(2);
+if (name === 'list') {
+  console.log(Object.keys(scenarios).join('\n'));
+  process.exit(0);
+}
+if (!passkoopd || !artefacts || !scenarios[name]) {
+  console.error('usage: node scenarios.mjs PASSKOOPD ARTEFACT_DIR ' + Object.keys(scenarios).join('|'));
+  process.exit(2);
+}
+const started = Date.now();
+try {
+  await withShop(passkoopd, shop => scenarios[name](shop, artefacts));
+  console.log(`${name}: ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+} catch (e) {
+  console.error(`${name}: FAILED\n${e.stack || e}`);
+  process.exit(1);
+}
