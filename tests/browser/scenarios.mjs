@@ -88,6 +88,20 @@ const scenarios = {
     await shop.scan(shop.pass('green: valid, allowed'));
     await shop.verdict('green');
     assert.equal(await page.inputValue('#amount'), '');
+    // A registry past its expiry date (the demo's is fresh, so the server's answer is altered here):
+    // orange with the date of the last update.
+    await page.route('**/v1/verify', async route => {
+      const answer = await (await route.fetch()).json();
+      answer.color = 'orange';
+      answer.warnings = ['registry_stale'];
+      answer.warning_messages = ['Registre non mis à jour depuis le 21/11/2026'];
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(answer) });
+    });
+    await shop.scan(shop.pass('green: valid, allowed'));
+    const stale = await shop.verdict('orange');
+    assert.deepEqual(stale.warnings, ['Registre non mis à jour depuis le 21/11/2026']);
+    await page.click('#lang');
+    assert.deepEqual((await shop.verdict('orange')).warnings, ['Registry not updated since 2026-11-21']);
   },
 
   // An expired pass: red, the reason in French, nothing to record.
@@ -130,8 +144,25 @@ const scenarios = {
     await page.waitForSelector('#record-error:text("Montant illisible")');
     await page.fill('#amount', '12,50');
     await page.fill('#ticket', 'T-0042');
+    // The first answer is lost on the way back (the server did record): the cashier presses Enter
+    // again and the same idempotency key makes the server answer with the first row.
+    const keys = [];
+    await page.route('**/v1/visits', async route => {
+      if (route.request().method() !== 'POST') return route.continue();
+      keys.push(JSON.parse(route.request().postData()).idempotency_key);
+      if (keys.length === 1) {
+        await route.fetch();
+        return route.abort('connectionreset');
+      }
+      return route.continue();
+    });
+    await page.press('#ticket', 'Enter');
+    await page.waitForSelector('#record-error:text("Serveur de la boutique injoignable")');
     await page.press('#ticket', 'Enter');
     await page.waitForSelector('#record-status:text("Enregistré")');
+    await page.unroute('**/v1/visits');
+    assert.equal(keys.length, 2);
+    assert.equal(keys[0], keys[1], 'the retry reuses the idempotency key');
     assert.match(await page.textContent('#record-status'), /achat de 12,50\s€ — La Louve/);
     await page.waitForSelector('#today tr');
     const row = await page.innerText('#today tr');
@@ -144,6 +175,7 @@ const scenarios = {
     // A second Enter on the recorded form does not record again.
     await page.focus('#record-submit').catch(() => {});
     await page.evaluate(() => document.getElementById('record-form').requestSubmit());
+    await page.waitForSelector('#record-error:text("Déjà enregistré")');
     const ledger = await shop.api('/v1/visits');
     const mine = ledger.visits.filter(r => r.till === 'caisse-1' && r.ticket === 'T-0042');
     assert.equal(mine.length, 1, 'recorded exactly once');
