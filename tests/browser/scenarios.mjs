@@ -130,6 +130,11 @@ const scenarios = {
       input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
     }, shop.pass('red: revoked'));
     assert.equal((await shop.verdict('red')).reason, 'Pass révoqué (carte perdue ou membre parti)');
+    // A scanner set to end with Tab instead of Enter.
+    await page.keyboard.type(shop.pass('red: key_compromised'), { delay: 2 });
+    await page.keyboard.press('Tab');
+    assert.equal((await shop.verdict('red')).reason, 'Clé de la coopérative compromise : pass refusé');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'scan');
   },
 
   // A purchase of "12,50": in today's list with the running total, and in the ledger through the API,
