@@ -65,6 +65,12 @@ const scenarios = {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
     await shop.screenshot(artefacts, 'green-phone.png');
+    // Keyboard only: Escape drops the form and the verdict, and the scan field has the focus again.
+    await page.keyboard.press('Escape');
+    assert.ok(await page.isHidden('#record'));
+    await page.keyboard.press('Escape');
+    assert.ok(await page.isHidden('#result'));
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'scan');
   },
 
   // The same pass from a scanner left on US layout on an AZERTY till: accepted, with the warning
