@@ -23,6 +23,7 @@ function loadPlaywright() {
 
 // Starts `passkoopd demo` in `dir`; resolves once it listens, with its base URL and sample passes.
 async function startServer(passkoopd, dir) {
+  if (!fs.existsSync(passkoopd)) throw new Error(`${passkoopd}: no such file (build the passkoopd target first)`);
   const demoDir = path.join(dir, 'demo');
   const logFile = path.join(dir, 'passkoopd.log');
   const log = fs.openSync(logFile, 'a');
@@ -30,7 +31,8 @@ async function startServer(passkoopd, dir) {
     { stdio: ['ignore', 'ignore', log], env: { ...process.env, PASSKOOP_LANG: 'fr' } });
   fs.closeSync(log);
   let exited = null;
-  child.on('exit', code => { exited = code; });
+  child.on('exit', (code, signal) => { exited = signal ? `signal ${signal}` : `status ${code}`; });
+  child.on('error', e => { exited = String(e); });
   const deadline = Date.now() + 20000;
   while (Date.now() < deadline) {
     const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(fs.readFileSync(logFile, 'utf8'));
@@ -38,7 +40,7 @@ async function startServer(passkoopd, dir) {
       const demo = JSON.parse(fs.readFileSync(path.join(demoDir, 'passes.json'), 'utf8'));
       return { child, base: `http://127.0.0.1:${m[1]}`, demo, logFile };
     }
-    if (exited !== null) throw new Error('passkoopd exited at start:\n' + fs.readFileSync(logFile, 'utf8'));
+    if (exited !== null) throw new Error(`passkoopd exited at start (${exited}):\n` + fs.readFileSync(logFile, 'utf8'));
     await new Promise(r => setTimeout(r, 25));
   }
   child.kill('SIGKILL');
@@ -46,7 +48,7 @@ async function startServer(passkoopd, dir) {
 }
 
 async function stopServer(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const done = new Promise(r => child.once('exit', r));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
