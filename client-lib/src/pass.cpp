@@ -189,6 +189,9 @@ std::expected<ScannedText, DecodeError> normalise_scanned_text(std::string_view 
     while (!raw.empty() && is_space(raw.back())) raw.remove_suffix(1);
     if (raw.size() < 2 || (raw[0] != 'P' && raw[0] != 'p') || (raw[1] != 'K' && raw[1] != 'k'))
         return std::unexpected(DecodeError::malformed);
+    // The common case, a scanner on the right layout: nothing to repair (the same result as below).
+    if (const std::string_view digits = raw.substr(2); std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return ScannedText{{"PK" + std::string(digits)}, false};
 
     // What was typed after "PK", one Unicode character at a time. A till that is not UTF-8 may
     // deliver é, è, ç, à as single Latin-1 bytes; those are read as such.

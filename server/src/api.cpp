@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <charconv>
 #include <expected>
+#include <future>
+#include <variant>
 
 namespace passkoop::server {
 
@@ -138,6 +140,45 @@ const char* color_of(const Verification& v, const std::optional<PolicyOutcome>& 
     return "green";
 }
 
+Response internal_error() {
+    // Details stay in the server; the client learns only that it failed.
+    return problem_response({http::status::internal_server_error, "internal_error",
+                             tr("Erreur interne du serveur", "Internal server error"), ""});
+}
+
+std::expected<json, Problem> parse_body(const Request& request) {
+    json body = json::parse(request.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+        return std::unexpected(Problem{http::status::bad_request, "invalid_json", tr("Corps JSON invalide", "Invalid JSON body"),
+                                       tr("un objet JSON est attendu", "a JSON object is expected")});
+    return body;
+}
+
+// The answer for one visit: a status and the row, or a problem body (per row in a batch).
+using Answer = std::pair<http::status, json>;
+
+Answer problem_answer(const Problem& p) {
+    json j = {{"code", p.code}, {"title", p.title}, {"status", static_cast<int>(p.status)}};
+    if (!p.detail.empty()) j["detail"] = p.detail;
+    for (const auto& [k, v] : p.extra.items()) j[k] = v;
+    return {p.status, j};
+}
+
+Response answer_response(const Answer& answer) {
+    const auto& [status, out] = answer;
+    if (static_cast<int>(status) < 300) return json_response(status, out);
+    Problem p{status, out.value("code", ""), out.value("title", ""), out.value("detail", "")};
+    for (const auto& [k, v] : out.items())
+        if (k != "code" && k != "title" && k != "detail" && k != "status") p.extra[k] = v;
+    return problem_response(p);
+}
+
+Problem idempotency_conflict(const VisitRow& stored, const LoadedRegistry& registry) {
+    return {http::status::conflict, "idempotency_conflict",
+            tr("Clé d'idempotence déjà utilisée pour une autre visite", "Idempotency key already used for another visit"), "",
+            {{"row", row_json(stored, registry)}}};
+}
+
 }  // namespace
 
 bool AuthLimiter::blocked(const std::string& address, std::int64_t now) {
@@ -163,6 +204,19 @@ struct Api::Context {
     std::int64_t now = unix_now();
     std::optional<TokenInfo> token;
     std::shared_ptr<const LoadedRegistry> registry;
+    Lang lang = Lang::fr;
+};
+
+// A scanned text's verification, with the host's policy decision once it is known.
+struct Api::Checked {
+    Verification verification;
+    std::optional<PolicyOutcome> policy;
+    std::optional<std::string> visitor;
+};
+
+struct Api::PreparedVisit {
+    AppendRequest request;
+    std::shared_ptr<Refusal> refusal;  // filled when the ledger refuses the row; none for a declared visitor
 };
 
 Api::Api(const Config& config, Ledger& ledger, TokenStore& tokens, RegistryHolder& registry, Metrics& metrics,
@@ -185,22 +239,86 @@ std::size_t Api::body_limit(std::string_view target) const {
 }
 
 Response Api::handle(const Request& request, const std::string& client_address) {
+    std::promise<Response> answer;
+    auto future = answer.get_future();
+    handle_async(request, client_address, [&answer](Response r) { answer.set_value(std::move(r)); });
+    return future.get();
+}
+
+bool Api::is_quick(const Request& request) {
+    const std::string route = route_of(request.target());
+    const bool post = request.method() == http::verb::post;
+    return route == "/healthz" || route == "/" || (post && (route == "/v1/verify" || route == "/v1/visits"));
+}
+
+void Api::handle_async(const Request& request, const std::string& client_address, Reply reply) {
     // The cashier's browser asks for English with Accept-Language; French otherwise.
-    const bool english = request[http::field::accept_language].starts_with("en");
-    ThreadLanguage language(english ? Lang::en : Lang::fr);
+    const Lang lang = request[http::field::accept_language].starts_with("en") ? Lang::en : Lang::fr;
+    ThreadLanguage language(lang);
+    Reply finish = [keep_alive = request.keep_alive(), reply = std::move(reply)](Response res) {
+        res.keep_alive(keep_alive);
+        reply(std::move(res));
+    };
     const std::string_view target = request.target();
-    Context ctx{request, client_address, std::string(target.substr(0, target.find('?'))), {}, unix_now(), {}, registry_.current()};
+    Context ctx{request, client_address, std::string(target.substr(0, target.find('?'))), {}, unix_now(), {}, registry_.current(), lang};
     if (const auto q = target.find('?'); q != std::string_view::npos) ctx.query = parse_query(target.substr(q + 1));
-    Response res;
     try {
-        res = dispatch(ctx);
+        if (request.method() == http::verb::post && (ctx.path == "/v1/visits" || ctx.path == "/v1/visits/batch"))
+            return record_endpoint(ctx, std::move(finish));  // answers once the ledger has committed
+        finish(dispatch(ctx));
     } catch (const std::exception&) {
-        // Details stay in the server; the client learns only that it failed.
-        res = problem_response({http::status::internal_server_error, "internal_error",
-                                tr("Erreur interne du serveur", "Internal server error"), ""});
+        finish(internal_error());
     }
-    res.keep_alive(request.keep_alive());
-    return res;
+}
+
+std::optional<Response> Api::authenticate(Context& ctx, Role needed) {
+    if (limiter_.blocked(ctx.client, ctx.now))
+        return problem_response({http::status::too_many_requests, "too_many_failures",
+                                 tr("Trop d'échecs d'authentification : réessayez dans une minute",
+                                    "Too many authentication failures: try again in a minute"), ""});
+    const std::string_view header = ctx.request[http::field::authorization];
+    if (header.starts_with("Bearer ")) ctx.token = tokens_.authenticate(header.substr(7));
+    if (!ctx.token) {
+        limiter_.failed(ctx.client, ctx.now);
+        Response r = problem_response({http::status::unauthorized, "unauthorized",
+                                       tr("Jeton manquant ou invalide", "Missing or invalid token"), ""});
+        r.set(http::field::www_authenticate, "Bearer");
+        return r;
+    }
+    if (needed == Role::manager && ctx.token->role != Role::manager)
+        return problem_response({http::status::forbidden, "forbidden", tr("Réservé aux responsables", "Managers only"), ""});
+    return std::nullopt;
+}
+
+VisitorPolicy Api::host_policy(const Registry& registry) const {
+    const Coop* host = registry.find_coop(config_.coop);
+    VisitorPolicy policy = host ? host->policy : VisitorPolicy{};
+    if (config_.policy_max_visits) policy.max_visits = *config_.policy_max_visits;
+    if (config_.policy_window_days) policy.window_days = *config_.policy_window_days;
+    if (config_.policy_welcomes) policy.welcomes_visitors = *config_.policy_welcomes;
+    return policy;
+}
+
+Api::Checked Api::check(const LoadedRegistry& registry, const std::string& text, std::int64_t at, bool with_policy) {
+    Checked c{verify_pass(text, registry.bundle, at, VerifyOptions{config_.grace_days}), std::nullopt, std::nullopt};
+    metrics_.verification(std::string(to_string(c.verification.code)));
+    if (c.verification.pass) {
+        c.visitor = visitor_key(visitor_secret_, c.verification.pass->coop, c.verification.pass->member);
+        if (with_policy && c.verification.valid()) {
+            const VisitorPolicy policy = host_policy(registry.bundle.registry);
+            c.policy = decide(policy, config_.coop, *c.verification.pass, ledger_.count_visits(*c.visitor, window_start(policy, at)));
+        }
+    }
+    return c;
+}
+
+json Api::checked_json(const Checked& c) {
+    json out = verification_to_json(c.verification);
+    out["color"] = color_of(c.verification, c.policy);
+    out["policy"] = c.policy ? json{{"decision", to_string(c.policy->decision)}, {"visits", c.policy->visits},
+                                     {"limit", c.policy->limit}, {"message", message(c.policy->decision)}}
+                             : json(nullptr);
+    return out;
 }
 
 Response Api::dispatch(Context& ctx) {
@@ -215,32 +333,7 @@ Response Api::dispatch(Context& ctx) {
         r.set(http::field::allow, allow);
         return r;
     };
-    auto authenticate = [&](Role needed) -> std::optional<Response> {
-        if (limiter_.blocked(ctx.client, ctx.now))
-            return problem_response({http::status::too_many_requests, "too_many_failures",
-                                     tr("Trop d'échecs d'authentification : réessayez dans une minute",
-                                        "Too many authentication failures: try again in a minute"), ""});
-        const std::string_view header = ctx.request[http::field::authorization];
-        if (header.starts_with("Bearer ")) ctx.token = tokens_.authenticate(header.substr(7));
-        if (!ctx.token) {
-            limiter_.failed(ctx.client, ctx.now);
-            Response r = problem_response({http::status::unauthorized, "unauthorized",
-                                           tr("Jeton manquant ou invalide", "Missing or invalid token"), ""});
-            r.set(http::field::www_authenticate, "Bearer");
-            return r;
-        }
-        if (needed == Role::manager && ctx.token->role != Role::manager)
-            return problem_response({http::status::forbidden, "forbidden",
-                                     tr("Réservé aux responsables", "Managers only"), ""});
-        return std::nullopt;
-    };
-    auto body_json = [&]() -> std::expected<json, Problem> {
-        json body = json::parse(ctx.request.body(), nullptr, false);
-        if (body.is_discarded() || !body.is_object())
-            return std::unexpected(Problem{http::status::bad_request, "invalid_json", tr("Corps JSON invalide", "Invalid JSON body"),
-                                           tr("un objet JSON est attendu", "a JSON object is expected")});
-        return body;
-    };
+    auto authenticate = [&](Role needed) { return this->authenticate(ctx, needed); };
 
     if (path == "/healthz") {
         if (auto r = only({http::verb::get, http::verb::head})) return *r;
@@ -300,164 +393,22 @@ Response Api::dispatch(Context& ctx) {
     }
 
     const Registry& registry = ctx.registry->bundle.registry;
-    const Coop* host = registry.find_coop(config_.coop);
-    VisitorPolicy policy = host ? host->policy : VisitorPolicy{};
-    if (config_.policy_max_visits) policy.max_visits = *config_.policy_max_visits;
-    if (config_.policy_window_days) policy.window_days = *config_.policy_window_days;
-    if (config_.policy_welcomes) policy.welcomes_visitors = *config_.policy_welcomes;
-
-    // Verification and policy of one scanned text, for /v1/verify and recording.
-    struct Checked {
-        Verification verification;
-        std::optional<PolicyOutcome> policy;
-        std::optional<std::string> visitor;
-    };
-    auto check = [&](const std::string& text, std::int64_t at) {
-        Checked c{verify_pass(text, ctx.registry->bundle, at, VerifyOptions{config_.grace_days}), std::nullopt, std::nullopt};
-        metrics_.verification(std::string(to_string(c.verification.code)));
-        if (c.verification.pass) {
-            c.visitor = visitor_key(visitor_secret_, c.verification.pass->coop, c.verification.pass->member);
-            if (c.verification.valid())
-                c.policy = decide(policy, config_.coop, *c.verification.pass, ledger_.count_visits(*c.visitor, window_start(policy, at)));
-        }
-        return c;
-    };
-    auto checked_json = [&](const Checked& c) {
-        json out = verification_to_json(c.verification);
-        out["color"] = color_of(c.verification, c.policy);
-        out["policy"] = c.policy ? json{{"decision", to_string(c.policy->decision)}, {"visits", c.policy->visits},
-                                         {"limit", c.policy->limit}, {"message", message(c.policy->decision)}}
-                                 : json(nullptr);
-        return out;
-    };
-
     if (path == "/v1/verify") {
         if (auto r = only({http::verb::post})) return *r;
         if (auto r = authenticate(Role::cashier)) return *r;
-        auto body = body_json();
+        auto body = parse_body(ctx.request);
         if (!body) return problem_response(body.error());
         // Scanned text goes to the verifier as it came: it bounds and judges it itself.
         const auto pass = body->find("pass");
         if (pass == body->end() || !pass->is_string())
             return problem_response(invalid_field("pass", tr("texte du pass attendu", "pass text expected")));
         const std::string text = pass->get<std::string>();
-        return json_response(http::status::ok, checked_json(check(text, ctx.now)));
+        return json_response(http::status::ok, checked_json(check(*ctx.registry, text, ctx.now, true)));
     }
 
-    // Validates one visit body and records it: 201, 200 (replay), 409, or a problem.
-    auto record = [&](const json& body) -> std::pair<http::status, json> {
-        auto fail = [](const Problem& p) {
-            json j = {{"code", p.code}, {"title", p.title}, {"status", static_cast<int>(p.status)}};
-            if (!p.detail.empty()) j["detail"] = p.detail;
-            for (const auto& [k, v] : p.extra.items()) j[k] = v;
-            return std::make_pair(p.status, j);
-        };
-        if (!body.is_object()) return fail(invalid_field("visit", tr("objet attendu", "object expected")));
-        VisitInput in;
-        const auto key = text_field(body, "idempotency_key", 128, true);
-        if (!key) return fail(key.error());
-        if (key->empty()) return fail(invalid_field("idempotency_key", tr("vide", "empty")));
-        in.idempotency_key = *key;
-        in.request_digest = blake2b256(as_bytes(body.dump()));
-        // A replay answers with the first result, whatever the pass or the counts say now.
-        if (const auto existing = ledger_.find(in.idempotency_key)) {
-            if (!equal_constant_time(existing->request_digest, in.request_digest))
-                return fail({http::status::conflict, "idempotency_conflict",
-                             tr("Clé d'idempotence déjà utilisée pour une autre visite", "Idempotency key already used for another visit"),
-                             "", {{"row", row_json(*existing, *ctx.registry)}}});
-            return {http::status::ok, row_json(*existing, *ctx.registry)};
-        }
-        const auto kind = text_field(body, "kind", 16, false);
-        if (!kind) return fail(kind.error());
-        in.kind = kind->empty() ? "purchase" : *kind;
-        if (!is_visit_kind(in.kind)) return fail(invalid_field("kind", "purchase, deposit, refund, visit"));
-        for (const auto& [name, target, max] : {std::tuple{"till", &in.till, std::size_t{64}}, {"ticket", &in.ticket, std::size_t{64}},
-                                                {"note", &in.note, std::size_t{500}}}) {
-            const auto v = text_field(body, name, max, false);
-            if (!v) return fail(v.error());
-            *target = *v;
-        }
-        const auto currency = text_field(body, "currency", 3, false);
-        if (!currency) return fail(currency.error());
-        in.currency = currency->empty() ? "EUR" : *currency;
-        if (in.currency.size() != 3 || !std::all_of(in.currency.begin(), in.currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
-            return fail(invalid_field("currency", tr("code ISO 4217 attendu (EUR)", "ISO 4217 code expected (EUR)")));
-        if (const auto it = body.find("amount_cents"); it != body.end() && !it->is_null()) {
-            if (!it->is_number_integer() || std::llabs(it->get<std::int64_t>()) > kMaxAmountCents)
-                return fail(invalid_field("amount_cents", tr("entier en centimes attendu", "integer number of cents expected")));
-            in.amount_cents = it->get<std::int64_t>();
-        }
-        in.occurred_at = ctx.now;
-        if (const auto it = body.find("occurred_at"); it != body.end() && !it->is_null()) {
-            const auto t = it->is_string() ? parse_instant(it->get<std::string>()) : std::nullopt;
-            if (!t || *t > ctx.now + 86400 || *t < ctx.now - kMaxBackdateSeconds)
-                return fail(invalid_field("occurred_at", tr("instant AAAA-MM-JJTHH:MM:SSZ de l'année écoulée attendu",
-                                                            "instant YYYY-MM-DDTHH:MM:SSZ within the past year expected")));
-            in.occurred_at = *t;
-        }
-        const auto override_it = body.find("override");
-        if (override_it != body.end() && !override_it->is_boolean()) return fail(invalid_field("override", tr("booléen attendu", "boolean expected")));
-        in.override_policy = override_it != body.end() && override_it->get<bool>();
-        in.cashier = ctx.token->name;
-
-        const auto pass_it = body.find("pass");
-        const auto declared_it = body.find("declared");
-        if ((pass_it == body.end()) == (declared_it == body.end()))
-            return fail(invalid_field("pass", tr("donnez soit pass, soit declared", "give either pass or declared")));
-        if (pass_it != body.end()) {
-            if (!pass_it->is_string() || pass_it->get_ref<const std::string&>().size() > kMaxPassTextBytes)
-                return fail(invalid_field("pass", tr("texte du pass attendu", "pass text expected")));
-            const Checked c = check(pass_it->get<std::string>(), in.occurred_at);
-            const Verification& v = c.verification;
-            if (!v.pass)
-                return fail({http::status::unprocessable_entity, "pass_refused", message(v.code), "", {{"verification", checked_json(c)}}});
-            // The visit limit stops new visits, not the money of one already made (a refund, a deposit).
-            const bool counts_as_visit = in.kind == "purchase" || in.kind == "visit";
-            const bool refused_by_policy = c.policy && (c.policy->decision == Decision::own_member ||
-                                                        c.policy->decision == Decision::not_accepted ||
-                                                        (c.policy->decision == Decision::limit_reached && counts_as_visit));
-            if (!v.valid() && !in.override_policy)
-                return fail({http::status::unprocessable_entity, "pass_refused", message(v.code), "", {{"verification", checked_json(c)}}});
-            if (refused_by_policy && !in.override_policy)
-                return fail({http::status::unprocessable_entity, "policy_refused", message(c.policy->decision), "",
-                             {{"verification", checked_json(c)}}});
-            in.origin_coop = v.pass->coop;
-            in.pass_id = v.pass_id;
-            in.visitor_key = c.visitor;
-            in.verified = v.valid();
-            in.decision = c.policy ? std::string(to_string(c.policy->decision)) : std::string(to_string(v.code));
-        } else {
-            const json& d = *declared_it;
-            const auto coop = d.is_object() && d.contains("coop") && d["coop"].is_number_integer() ? d["coop"].get<std::int64_t>() : 0;
-            if (coop < 1 || coop > 65535 || registry.find_coop(static_cast<std::uint16_t>(coop)) == nullptr)
-                return fail(invalid_field("declared.coop", tr("numéro d'une coop du registre attendu", "number of a coop of the registry expected")));
-            in.origin_coop = static_cast<std::uint16_t>(coop);
-            in.verified = false;
-            in.decision = "declared";
-        }
-        const AppendResult result = ledger_.append(in);
-        if (result.outcome == AppendOutcome::conflict)
-            return fail({http::status::conflict, "idempotency_conflict",
-                         tr("Clé d'idempotence déjà utilisée pour une autre visite", "Idempotency key already used for another visit"),
-                         "", {{"row", row_json(result.row, *ctx.registry)}}});
-        return {result.outcome == AppendOutcome::created ? http::status::created : http::status::ok, row_json(result.row, *ctx.registry)};
-    };
-
     if (path == "/v1/visits") {
-        if (auto r = only({http::verb::get, http::verb::post})) return *r;
+        if (auto r = only({http::verb::get, http::verb::post})) return *r;  // POST: record_endpoint
         if (auto r = authenticate(Role::cashier)) return *r;
-        if (method == http::verb::post) {
-            auto body = body_json();
-            if (!body) return problem_response(body.error());
-            auto [status, out] = record(*body);
-            if (static_cast<int>(status) >= 300) {
-                Problem p{status, out.value("code", ""), out.value("title", ""), out.value("detail", "")};
-                for (const auto& [k, v] : out.items())
-                    if (k != "code" && k != "title" && k != "detail" && k != "status") p.extra[k] = v;
-                return problem_response(p);
-            }
-            return json_response(status, out);
-        }
         VisitQuery q;
         for (const auto& [name, target] : {std::pair{"from", &q.from}, {"to", &q.to}}) {
             if (!ctx.query.contains(name)) continue;
@@ -498,25 +449,7 @@ Response Api::dispatch(Context& ctx) {
         return json_response(http::status::ok, {{"visits", items}, {"total_cents", total},
                                                 {"next_cursor", more ? json(rows.back().id) : json(nullptr)}});
     }
-    if (path == "/v1/visits/batch") {
-        if (auto r = only({http::verb::post})) return *r;
-        if (auto r = authenticate(Role::cashier)) return *r;
-        auto body = body_json();
-        if (!body) return problem_response(body.error());
-        const auto visits = body->find("visits");
-        if (visits == body->end() || !visits->is_array())
-            return problem_response(invalid_field("visits", tr("tableau attendu", "array expected")));
-        if (visits->size() > kMaxBatchRows)
-            return problem_response({http::status::payload_too_large, "too_many_rows",
-                                     tr("1000 visites au plus par lot", "1000 visits at most per batch"), ""});
-        // Rows are recorded in order, so visit counts see the rows before them.
-        json results = json::array();
-        for (const json& v : *visits) {
-            auto [status, out] = record(v);
-            results.push_back({{"status", static_cast<int>(status)}, {static_cast<int>(status) < 300 ? "row" : "problem", out}});
-        }
-        return json_response(http::status::ok, {{"results", results}});
-    }
+    if (path == "/v1/visits/batch") return *only({http::verb::post});  // POST: record_endpoint
     if (path == "/v1/visits.csv" || path == "/v1/reports/monthly") {
         if (auto r = only({http::verb::get})) return *r;
         if (auto r = authenticate(Role::manager)) return *r;
@@ -563,6 +496,175 @@ Response Api::dispatch(Context& ctx) {
         return json_response(http::status::ok, report_json(report));
     }
     return problem_response({http::status::not_found, "not_found", tr("Adresse inconnue", "Unknown address"), ""});
+}
+
+// Why the ledger refused a row: set by the row's admission check on the writer thread.
+struct Api::Refusal {
+    std::string code;  // pass_refused, policy_refused
+    Checked checked;
+};
+
+std::variant<Answer, Api::PreparedVisit> Api::prepare_visit(const Context& ctx, const json& body) {
+    if (!body.is_object()) return problem_answer(invalid_field("visit", tr("objet attendu", "object expected")));
+    VisitInput in;
+    const auto key = text_field(body, "idempotency_key", 128, true);
+    if (!key) return problem_answer(key.error());
+    if (key->empty()) return problem_answer(invalid_field("idempotency_key", tr("vide", "empty")));
+    in.idempotency_key = *key;
+    in.request_digest = blake2b256(as_bytes(body.dump()));
+    const auto kind = text_field(body, "kind", 16, false);
+    if (!kind) return problem_answer(kind.error());
+    in.kind = kind->empty() ? "purchase" : *kind;
+    if (!is_visit_kind(in.kind)) return problem_answer(invalid_field("kind", "purchase, deposit, refund, visit"));
+    for (const auto& [name, target, max] : {std::tuple{"till", &in.till, std::size_t{64}}, {"ticket", &in.ticket, std::size_t{64}},
+                                            {"note", &in.note, std::size_t{500}}}) {
+        const auto v = text_field(body, name, max, false);
+        if (!v) return problem_answer(v.error());
+        *target = *v;
+    }
+    const auto currency = text_field(body, "currency", 3, false);
+    if (!currency) return problem_answer(currency.error());
+    in.currency = currency->empty() ? "EUR" : *currency;
+    if (in.currency.size() != 3 || !std::all_of(in.currency.begin(), in.currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+        return problem_answer(invalid_field("currency", tr("code ISO 4217 attendu (EUR)", "ISO 4217 code expected (EUR)")));
+    if (const auto it = body.find("amount_cents"); it != body.end() && !it->is_null()) {
+        if (!it->is_number_integer() || std::llabs(it->get<std::int64_t>()) > kMaxAmountCents)
+            return problem_answer(invalid_field("amount_cents", tr("entier en centimes attendu", "integer number of cents expected")));
+        in.amount_cents = it->get<std::int64_t>();
+    }
+    in.occurred_at = ctx.now;
+    if (const auto it = body.find("occurred_at"); it != body.end() && !it->is_null()) {
+        const auto t = it->is_string() ? parse_instant(it->get<std::string>()) : std::nullopt;
+        if (!t || *t > ctx.now + 86400 || *t < ctx.now - kMaxBackdateSeconds)
+            return problem_answer(invalid_field("occurred_at", tr("instant AAAA-MM-JJTHH:MM:SSZ de l'année écoulée attendu",
+                                                                  "instant YYYY-MM-DDTHH:MM:SSZ within the past year expected")));
+        in.occurred_at = *t;
+    }
+    const auto override_it = body.find("override");
+    if (override_it != body.end() && !override_it->is_boolean())
+        return problem_answer(invalid_field("override", tr("booléen attendu", "boolean expected")));
+    in.override_policy = override_it != body.end() && override_it->get<bool>();
+    in.cashier = ctx.token->name;
+
+    const auto pass_it = body.find("pass");
+    const auto declared_it = body.find("declared");
+    if ((pass_it == body.end()) == (declared_it == body.end()))
+        return problem_answer(invalid_field("pass", tr("donnez soit pass, soit declared", "give either pass or declared")));
+    if (declared_it != body.end()) {
+        const json& d = *declared_it;
+        const auto coop = d.is_object() && d.contains("coop") && d["coop"].is_number_integer() ? d["coop"].get<std::int64_t>() : 0;
+        if (coop < 1 || coop > 65535 || ctx.registry->bundle.registry.find_coop(static_cast<std::uint16_t>(coop)) == nullptr)
+            return problem_answer(invalid_field("declared.coop", tr("numéro d'une coop du registre attendu",
+                                                                    "number of a coop of the registry expected")));
+        in.origin_coop = static_cast<std::uint16_t>(coop);
+        in.verified = false;
+        in.decision = "declared";
+        return PreparedVisit{{std::move(in), {}}, nullptr};
+    }
+    if (!pass_it->is_string() || pass_it->get_ref<const std::string&>().size() > kMaxPassTextBytes)
+        return problem_answer(invalid_field("pass", tr("texte du pass attendu", "pass text expected")));
+    // The signature is checked here, on the caller's thread; the visit count and the policy
+    // decision in the write transaction (AppendRequest::admit).
+    Checked c = check(*ctx.registry, pass_it->get<std::string>(), in.occurred_at, false);
+    const Verification& v = c.verification;
+    // Undecodable text: nothing to store even with an override, and no earlier row can match it.
+    if (!v.pass)
+        return problem_answer({http::status::unprocessable_entity, "pass_refused", message(v.code), "", {{"verification", checked_json(c)}}});
+    in.origin_coop = v.pass->coop;
+    in.pass_id = v.pass_id;
+    in.visitor_key = c.visitor;
+    in.verified = v.valid();
+    in.decision = std::string(to_string(v.code));
+    auto refusal = std::make_shared<Refusal>();
+    auto admit = [policy = host_policy(ctx.registry->bundle.registry), host = config_.coop, c = std::move(c), refusal,
+                  at = in.occurred_at](VisitInput& row, const VisitCounter& visits) mutable {
+        if (!c.verification.valid()) {
+            if (row.override_policy) return true;
+            *refusal = {"pass_refused", std::move(c)};
+            return false;
+        }
+        c.policy = decide(policy, host, *c.verification.pass, visits(*c.visitor, window_start(policy, at)));
+        // The visit limit stops new visits, not the money of one already made (a refund, a deposit).
+        const Decision d = c.policy->decision;
+        const bool counts_as_visit = row.kind == "purchase" || row.kind == "visit";
+        const bool refused = d == Decision::own_member || d == Decision::not_accepted || (d == Decision::limit_reached && counts_as_visit);
+        if (refused && !row.override_policy) {
+            *refusal = {"policy_refused", std::move(c)};
+            return false;
+        }
+        row.decision = std::string(to_string(d));
+        return true;
+    };
+    return PreparedVisit{{std::move(in), std::move(admit)}, std::move(refusal)};
+}
+
+Answer Api::answer_of(const AppendResult& result, const Refusal* refusal, const LoadedRegistry& registry) {
+    switch (result.outcome) {
+    case AppendOutcome::created: return {http::status::created, row_json(result.row, registry)};
+    case AppendOutcome::replayed: return {http::status::ok, row_json(result.row, registry)};
+    case AppendOutcome::conflict: return problem_answer(idempotency_conflict(result.row, registry));
+    case AppendOutcome::refused: break;
+    }
+    const Checked& c = refusal->checked;
+    const std::string title = refusal->code == "policy_refused" ? message(c.policy->decision) : message(c.verification.code);
+    return problem_answer({http::status::unprocessable_entity, refusal->code, title, "", {{"verification", checked_json(c)}}});
+}
+
+void Api::record_endpoint(Context& ctx, Reply reply) {
+    if (auto r = authenticate(ctx, Role::cashier)) return reply(std::move(*r));
+    auto body = parse_body(ctx.request);
+    if (!body) return reply(problem_response(body.error()));
+    const bool batch = ctx.path == "/v1/visits/batch";
+    std::vector<json> visits;
+    if (!batch) {
+        visits.push_back(std::move(*body));
+    } else {
+        const auto it = body->find("visits");
+        if (it == body->end() || !it->is_array())
+            return reply(problem_response(invalid_field("visits", tr("tableau attendu", "array expected"))));
+        if (it->size() > kMaxBatchRows)
+            return reply(problem_response({http::status::payload_too_large, "too_many_rows",
+                                           tr("1000 visites au plus par lot", "1000 visits at most per batch"), ""}));
+        visits = std::move(it->get_ref<json::array_t&>());
+    }
+    // Answers known now (invalid fields) keep their place; the others come from the ledger.
+    auto answers = std::make_shared<std::vector<Answer>>(visits.size());
+    std::vector<AppendRequest> requests;
+    std::vector<std::size_t> positions;
+    std::vector<std::shared_ptr<Refusal>> refusals;
+    for (std::size_t i = 0; i < visits.size(); ++i) {
+        auto prepared = prepare_visit(ctx, visits[i]);
+        if (auto* answer = std::get_if<Answer>(&prepared)) {
+            (*answers)[i] = std::move(*answer);
+            continue;
+        }
+        auto& visit = std::get<PreparedVisit>(prepared);
+        requests.push_back(std::move(visit.request));
+        refusals.push_back(std::move(visit.refusal));
+        positions.push_back(i);
+    }
+    auto respond = [batch, answers, reply = std::move(reply)]() {
+        if (!batch) return reply(answer_response(answers->front()));
+        json results = json::array();
+        for (const auto& [status, out] : *answers)
+            results.push_back({{"status", static_cast<int>(status)}, {static_cast<int>(status) < 300 ? "row" : "problem", out}});
+        reply(json_response(http::status::ok, {{"results", results}}));
+    };
+    if (requests.empty()) return respond();
+    // Rows are recorded in order in one transaction, so visit counts see the rows before them.
+    ledger_.append_async(std::move(requests), [this, answers, positions = std::move(positions), refusals = std::move(refusals),
+                                               registry = ctx.registry, lang = ctx.lang,
+                                               respond = std::move(respond)](std::vector<AppendResult> results, std::exception_ptr error) {
+        ThreadLanguage language(lang);
+        try {
+            if (error) std::rethrow_exception(error);
+            for (std::size_t k = 0; k < results.size(); ++k) (*answers)[positions[k]] = answer_of(results[k], refusals[k].get(), *registry);
+        } catch (const std::exception&) {
+            for (const std::size_t k : positions) (*answers)[k] = problem_answer({http::status::internal_server_error, "internal_error",
+                                                                                tr("Erreur interne du serveur", "Internal server error"), ""});
+        }
+        respond();
+    });
 }
 
 }  // namespace passkoop::server

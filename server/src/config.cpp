@@ -51,7 +51,7 @@ const std::vector<Setting>& settings() {
          [](C& c, const std::string& v) { c.coop = static_cast<std::uint16_t>(to_int("coop", v, 1, 65535)); }},
         {"threads", "fils réseau (défaut 2)", "network threads (default 2)",
          [](C& c, const std::string& v) { c.threads = static_cast<int>(to_int("threads", v, 1, 64)); }},
-        {"workers", "fils de traitement (défaut 32)", "request handler threads (default 32)",
+        {"workers", "fils des requêtes longues : exports, rapports, listes (défaut 4)", "threads for the longer requests: exports, reports, lists (default 4)",
          [](C& c, const std::string& v) { c.workers = static_cast<int>(to_int("workers", v, 1, 1024)); }},
         {"max-connections", "connexions simultanées au plus, au-delà 503 (défaut 256)", "concurrent connections, 503 beyond (default 256)",
          [](C& c, const std::string& v) { c.max_connections = static_cast<int>(to_int("max-connections", v, 1, 100000)); }},

@@ -23,7 +23,7 @@ struct Config {
     std::optional<std::filesystem::path> secret;  // visitor-key secret; default: <db>.secret
     std::uint16_t coop = 0;                      // the host coop's number in the registry
     int threads = 2;                             // network threads
-    int workers = 32;                            // request handlers (they wait on the database)
+    int workers = 4;                             // exports, reports, lists (quick requests run on network threads)
     int max_connections = 256;
     std::size_t body_limit = 64 * 1024;
     std::size_t batch_body_limit = 1024 * 1024;

@@ -10,6 +10,8 @@
 #include <charconv>
 #include <chrono>
 #include <iostream>
+#include <mutex>
+#include <string>
 #include <thread>
 
 namespace passkoop::server {
@@ -19,17 +21,34 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-std::mutex log_mutex;
+// One JSON line per request on stderr: what operators grep and ship to their log store. Lines
+// are gathered and written in blocks (a write per line cost as much as the rest of a scan's
+// bookkeeping): at 16 KiB, every second and when the server stops.
+class RequestLog {
+public:
+    void add(const std::string& client, std::string_view method, const std::string& route, int status, double ms) {
+        const nlohmann::json line = {{"ts", format_instant(unix_now())}, {"remote", client}, {"method", method},
+                                     {"route", route}, {"status", status}, {"ms", static_cast<std::int64_t>(ms * 1000) / 1000.0}};
+        std::lock_guard lock(mutex_);
+        buffer_ += line.dump();
+        buffer_ += '\n';
+        if (buffer_.size() >= 16 * 1024) write_out();
+    }
+    void flush() {
+        std::lock_guard lock(mutex_);
+        write_out();
+    }
 
-// One JSON line per request on stderr: what operators grep and ship to their log store.
-void log_request(const std::string& client, std::string_view method, const std::string& route, int status, double ms) {
-    const nlohmann::json line = {{"ts", format_instant(unix_now())}, {"remote", client}, {"method", method},
-                                 {"route", route}, {"status", status}, {"ms", static_cast<std::int64_t>(ms * 1000) / 1000.0}};
-    std::string text = line.dump();
-    text += '\n';  // one write per line: std::cerr is unbuffered
-    std::lock_guard lock(log_mutex);
-    std::cerr << text;
-}
+private:
+    void write_out() {
+        std::cerr.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+        buffer_.clear();
+    }
+    std::mutex mutex_;
+    std::string buffer_;
+};
+
+RequestLog request_log;
 
 Response plain_problem(http::status status, const char* code, const char* title) {
     Response res{status, 11};
@@ -137,22 +156,28 @@ private:
 
         busy_ = true;
         auto request = std::make_shared<Request>(parser_->release());
-        // The handler may wait on the database: run it on the worker pool, never on a network thread.
-        // `work` keeps io_.run() going meanwhile: on shutdown the answer must still be written.
+        // The answer may come later from another thread (a visit, once on disk): it is written on
+        // this connection's strand. `work` keeps io_.run() going meanwhile: on shutdown the answer
+        // must still be written.
         auto work = net::prefer(server_.io_.get_executor(), net::execution::outstanding_work.tracked);
-        net::post(server_.workers_, [self = shared_from_this(), request, work] {
-            auto response = std::make_shared<Response>(self->server_.api_.handle(*request, self->client_));
-            net::post(self->stream_.get_executor(), [self, request, response] {
-                self->write(std::move(*response), request->method_string(), Api::route_of(request->target()));
+        auto handle = [self = shared_from_this(), request, work] {
+            self->server_.api_.handle_async(*request, self->client_, [self, request, work](Response response) {
+                net::dispatch(self->stream_.get_executor(), [self, request, response = std::move(response)]() mutable {
+                    self->write(std::move(response), request->method_string(), Api::route_of(request->target()));
+                });
             });
-        });
+        };
+        // Quick requests (a scan, a visit handed to the ledger) stay on this network thread; the
+        // others (exports, reports, lists) may read much of the database: the worker pool.
+        if (Api::is_quick(*request)) handle();
+        else net::post(server_.workers_, std::move(handle));
     }
 
     void write(Response response, std::string_view method, const std::string& route) {
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
         const int status = static_cast<int>(response.result());
         server_.metrics_.request(route, status, ms / 1000.0);
-        log_request(client_, method, route, status, ms);
+        request_log.add(client_, method, route, status, ms);
         if (server_.stopping_) response.keep_alive(false);
         response_ = std::make_shared<Response>(std::move(response));
         stream_.expires_after(std::chrono::seconds(server_.config_.read_timeout_seconds));
@@ -258,12 +283,14 @@ void HttpServer::run(std::function<void()> on_hangup) {
         if (auto h = weak.lock()) hangup_.async_wait([h](boost::system::error_code e, int sig) { (*h)(e, sig); });
     };
     hangup_.async_wait([handler](boost::system::error_code ec, int sig) { (*handler)(ec, sig); });
+    every(std::chrono::seconds(1), [] { request_log.flush(); });
     accept();
     std::vector<std::thread> threads;
     for (int i = 1; i < config_.threads; ++i) threads.emplace_back([this] { io_.run(); });
     io_.run();
     for (auto& t : threads) t.join();
     workers_.join();
+    request_log.flush();
 }
 
 void HttpServer::stop() {

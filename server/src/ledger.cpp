@@ -93,6 +93,14 @@ VisitRow read_row(const Statement& s) {
     return r;
 }
 
+std::int64_t count_visits_on(Database& db, std::string_view visitor_key, std::int64_t since) {
+    auto s = db.cached(
+        "SELECT COUNT(*) FROM visits WHERE visitor_key = ?1 AND occurred_at >= ?2 AND kind IN ('purchase', 'visit')");
+    s->bind(1, visitor_key).bind(2, since);
+    s->step();
+    return s->integer(0);
+}
+
 void migrate(Database& db) {
     auto version_stmt = db.prepare("PRAGMA user_version");
     version_stmt.step();
@@ -131,11 +139,6 @@ Hash256 row_hash(const VisitRow& r) {
     return blake2b256(as_bytes(message));
 }
 
-struct Ledger::Pending {
-    const VisitInput* input;
-    std::promise<AppendResult> done;
-};
-
 Ledger::Ledger(const std::filesystem::path& path) : path_(path) {
     ensure_sodium();
     writer_db_ = std::make_unique<Database>(path.string());
@@ -159,36 +162,45 @@ Ledger::~Ledger() {
     }
 }
 
-AppendResult Ledger::append(const VisitInput& input) { return append_all({input}).front(); }
-
-std::vector<AppendResult> Ledger::append_all(const std::vector<VisitInput>& inputs) {
-    std::vector<Pending> pending(inputs.size());
-    std::vector<std::future<AppendResult>> futures;
+void Ledger::append_async(std::vector<AppendRequest> requests, AppendDone done) {
     {
         std::lock_guard lock(queue_mutex_);
         if (stopping_) throw SqliteError("ledger is closing");
-        for (std::size_t i = 0; i < inputs.size(); ++i) {
-            pending[i].input = &inputs[i];
-            futures.push_back(pending[i].done.get_future());
-            queue_.push_back(&pending[i]);
-        }
+        queue_.push_back({std::move(requests), std::move(done)});
     }
     queue_cv_.notify_one();
-    std::vector<AppendResult> results;
-    for (auto& f : futures) results.push_back(f.get());
-    return results;
 }
 
+std::vector<AppendResult> Ledger::append_all(std::vector<AppendRequest> requests) {
+    std::promise<std::vector<AppendResult>> promise;
+    auto future = promise.get_future();
+    append_async(std::move(requests), [&promise](std::vector<AppendResult> results, std::exception_ptr error) {
+        if (error) promise.set_exception(error);
+        else promise.set_value(std::move(results));
+    });
+    return future.get();
+}
+
+std::vector<AppendResult> Ledger::append_all(const std::vector<VisitInput>& inputs) {
+    std::vector<AppendRequest> requests;
+    for (const VisitInput& in : inputs) requests.push_back({in, {}});
+    return append_all(std::move(requests));
+}
+
+AppendResult Ledger::append(const VisitInput& input) { return append_all(std::vector{input}).front(); }
+
 void Ledger::writer_loop() {
-    constexpr std::size_t kMaxBatch = 2000;
+    constexpr std::size_t kMaxBatchRows = 2000;
     for (;;) {
-        std::vector<Pending*> batch;
+        std::vector<Pending> batch;
         {
             std::unique_lock lock(queue_mutex_);
             queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
             if (queue_.empty()) return;  // stopping and drained
-            while (!queue_.empty() && batch.size() < kMaxBatch) {
-                batch.push_back(queue_.front());
+            std::size_t rows = 0;
+            while (!queue_.empty() && (batch.empty() || rows + queue_.front().requests.size() <= kMaxBatchRows)) {
+                rows += queue_.front().requests.size();
+                batch.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }
         }
@@ -196,9 +208,9 @@ void Ledger::writer_loop() {
     }
 }
 
-void Ledger::commit_batch(std::vector<Pending*>& batch) {
+void Ledger::commit_batch(std::vector<Pending>& batch) {
     Database& db = *writer_db_;
-    std::vector<AppendResult> results;
+    std::vector<std::vector<AppendResult>> results(batch.size());
     try {
         db.exec("BEGIN IMMEDIATE");
         auto last = db.cached("SELECT id, hash FROM visits ORDER BY id DESC LIMIT 1");
@@ -215,35 +227,46 @@ void Ledger::commit_batch(std::vector<Pending*>& batch) {
             "origin_coop, pass_id, visitor_key, personal_digest, verified, override, decision, amount_cents, currency, "
             "ticket, note, previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
             "?16, ?17, ?18, ?19, ?20, ?21)");
+        const VisitCounter count_in_transaction = [&db](std::string_view visitor_key, std::int64_t since) {
+            return count_visits_on(db, visitor_key, since);
+        };
         const std::int64_t now = unix_now();
-        for (Pending* p : batch) {
-            const VisitInput& in = *p->input;
-            find->reset();
-            find->bind(1, in.idempotency_key);
-            if (find->step()) {
-                VisitRow existing = read_row(*find);
-                const bool same = equal_constant_time(existing.request_digest, in.request_digest);
-                results.push_back({same ? AppendOutcome::replayed : AppendOutcome::conflict, std::move(existing)});
-                continue;
+        for (std::size_t g = 0; g < batch.size(); ++g) {
+            for (AppendRequest& request : batch[g].requests) {
+                VisitInput& in = request.input;
+                find->reset();
+                find->bind(1, in.idempotency_key);
+                if (find->step()) {
+                    VisitRow existing = read_row(*find);
+                    const bool same = equal_constant_time(existing.request_digest, in.request_digest);
+                    results[g].push_back({same ? AppendOutcome::replayed : AppendOutcome::conflict, std::move(existing)});
+                    continue;
+                }
+                find->reset();
+                VisitRow row;
+                if (request.admit && !request.admit(in, count_in_transaction)) {
+                    static_cast<VisitInput&>(row) = std::move(in);
+                    results[g].push_back({AppendOutcome::refused, std::move(row)});
+                    continue;
+                }
+                static_cast<VisitInput&>(row) = std::move(in);
+                row.id = next_id++;
+                row.recorded_at = now;
+                row.personal_digest = personal_digest(row.pass_id, row.visitor_key);
+                row.previous_hash = previous;
+                row.hash = row_hash(row);
+                previous = row.hash;
+                insert->reset();
+                insert->bind(1, row.id).bind(2, row.idempotency_key).bind_blob(3, row.request_digest.data(), 32)
+                    .bind(4, row.occurred_at).bind(5, row.recorded_at).bind(6, row.till).bind(7, row.cashier)
+                    .bind(8, row.kind).bind(9, std::int64_t{row.origin_coop}).bind(10, row.pass_id).bind(11, row.visitor_key)
+                    .bind_blob(12, row.personal_digest.data(), 32).bind(13, std::int64_t{row.verified})
+                    .bind(14, std::int64_t{row.override_policy}).bind(15, row.decision).bind(16, row.amount_cents)
+                    .bind(17, row.currency).bind(18, row.ticket).bind(19, row.note)
+                    .bind_blob(20, row.previous_hash.data(), 32).bind_blob(21, row.hash.data(), 32);
+                insert->step();
+                results[g].push_back({AppendOutcome::created, std::move(row)});
             }
-            VisitRow row;
-            static_cast<VisitInput&>(row) = in;
-            row.id = next_id++;
-            row.recorded_at = now;
-            row.personal_digest = personal_digest(in.pass_id, in.visitor_key);
-            row.previous_hash = previous;
-            row.hash = row_hash(row);
-            previous = row.hash;
-            insert->reset();
-            insert->bind(1, row.id).bind(2, row.idempotency_key).bind_blob(3, row.request_digest.data(), 32)
-                .bind(4, row.occurred_at).bind(5, row.recorded_at).bind(6, row.till).bind(7, row.cashier)
-                .bind(8, row.kind).bind(9, std::int64_t{row.origin_coop}).bind(10, row.pass_id).bind(11, row.visitor_key)
-                .bind_blob(12, row.personal_digest.data(), 32).bind(13, std::int64_t{row.verified})
-                .bind(14, std::int64_t{row.override_policy}).bind(15, row.decision).bind(16, row.amount_cents)
-                .bind(17, row.currency).bind(18, row.ticket).bind(19, row.note)
-                .bind_blob(20, row.previous_hash.data(), 32).bind_blob(21, row.hash.data(), 32);
-            insert->step();
-            results.push_back({AppendOutcome::created, std::move(row)});
         }
         db.exec("COMMIT");
     } catch (...) {
@@ -251,11 +274,12 @@ void Ledger::commit_batch(std::vector<Pending*>& batch) {
             db.exec("ROLLBACK");
         } catch (...) {
         }
-        for (Pending* p : batch) p->done.set_exception(std::current_exception());
+        const auto error = std::current_exception();
+        for (Pending& p : batch) p.done({}, error);
         return;
     }
     // Acknowledge only after COMMIT returned: with synchronous=FULL every row is on disk.
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+    for (std::size_t g = 0; g < batch.size(); ++g) batch[g].done(std::move(results[g]), nullptr);
 }
 
 std::optional<VisitRow> Ledger::find(std::string_view idempotency_key) const {
@@ -268,11 +292,7 @@ std::optional<VisitRow> Ledger::find(std::string_view idempotency_key) const {
 
 std::int64_t Ledger::count_visits(std::string_view visitor_key, std::int64_t since) const {
     std::lock_guard lock(read_mutex_);
-    auto s = reader_->cached(
-        "SELECT COUNT(*) FROM visits WHERE visitor_key = ?1 AND occurred_at >= ?2 AND kind IN ('purchase', 'visit')");
-    s->bind(1, visitor_key).bind(2, since);
-    s->step();
-    return s->integer(0);
+    return count_visits_on(*reader_, visitor_key, since);
 }
 
 std::vector<VisitRow> Ledger::list(const VisitQuery& q) const {

@@ -10,7 +10,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -49,12 +51,29 @@ struct VisitRow : VisitInput {
     Hash256 previous_hash{}, hash{};
 };
 
-enum class AppendOutcome { created, replayed, conflict };
+enum class AppendOutcome { created, replayed, conflict, refused };
 
 struct AppendResult {
     AppendOutcome outcome;
-    VisitRow row;  // the stored row (for a conflict: the row already stored under the key)
+    VisitRow row;  // the stored row (for a conflict: the row already stored under the key; refused: the input)
 };
+
+// Counts a visitor's purchases and plain visits since a time, inside the write transaction: the
+// rows appended before in the same transaction count too.
+using VisitCounter = std::function<std::int64_t(std::string_view visitor_key, std::int64_t since)>;
+
+// One row to append. `admit`, when set, runs in the write transaction once the idempotency key
+// is known to be new: it may set the row's decision, and returning false refuses the row
+// (nothing stored). Counting and storing in one transaction means two tills recording the same
+// visitor at once cannot both pass a visit limit.
+struct AppendRequest {
+    VisitInput input;
+    std::function<bool(VisitInput& row, const VisitCounter& visits)> admit;
+};
+
+// Called once, on the ledger's writer thread, after the rows are durably committed (or failed).
+// It must not throw.
+using AppendDone = std::function<void(std::vector<AppendResult> results, std::exception_ptr error)>;
 
 struct ChainReport {
     std::int64_t rows = 0;
@@ -79,11 +98,14 @@ public:
     Ledger(const Ledger&) = delete;
     Ledger& operator=(const Ledger&) = delete;
 
-    // Appends one row, or returns the row already stored under its idempotency key. Returns
-    // only once the row is durably committed. Concurrent callers share one transaction.
-    AppendResult append(const VisitInput& input);
-    // Appends many rows in order in one transaction; one result per input.
+    // Appends rows in order, or finds the rows already stored under their idempotency keys, and
+    // calls `done` with one result per request once they are durably committed. Returns at once;
+    // concurrent callers share one transaction (group commit).
+    void append_async(std::vector<AppendRequest> requests, AppendDone done);
+    // The same, waiting for the commit.
+    std::vector<AppendResult> append_all(std::vector<AppendRequest> requests);
     std::vector<AppendResult> append_all(const std::vector<VisitInput>& inputs);
+    AppendResult append(const VisitInput& input);
 
     // The row stored under an idempotency key, if any.
     std::optional<VisitRow> find(std::string_view idempotency_key) const;
@@ -107,9 +129,12 @@ public:
     std::mutex& side_mutex() const { return side_mutex_; }
 
 private:
-    struct Pending;
+    struct Pending {
+        std::vector<AppendRequest> requests;
+        AppendDone done;
+    };
     void writer_loop();
-    void commit_batch(std::vector<Pending*>& batch);
+    void commit_batch(std::vector<Pending>& batch);
 
     std::filesystem::path path_;
     std::unique_ptr<Database> writer_db_;
@@ -120,7 +145,7 @@ private:
 
     std::mutex queue_mutex_;
     std::condition_variable queue_cv_;
-    std::deque<Pending*> queue_;
+    std::deque<Pending> queue_;
     bool stopping_ = false;
     std::thread writer_;
 };

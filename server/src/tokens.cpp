@@ -40,6 +40,7 @@ std::string TokenStore::create(Role role, const std::string& name) {
         "INSERT INTO tokens (name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)");
     s.bind(1, name).bind(2, to_string(role)).bind_blob(3, hash.data(), hash.size()).bind(4, unix_now());
     s.step();
+    cache_.clear();  // our own commits do not move data_version
     return token;
 }
 
@@ -56,6 +57,7 @@ bool TokenStore::revoke(std::int64_t id) {
     auto s = ledger_.side_connection().prepare("UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL");
     s.bind(1, id).bind(2, unix_now());
     s.step();
+    cache_.clear();  // our own commits do not move data_version
     return sqlite3_changes(ledger_.side_connection().handle()) > 0;
 }
 
@@ -65,13 +67,21 @@ std::optional<TokenInfo> TokenStore::authenticate(std::string_view presented) co
     // comparison itself is constant time.
     const Hash256 hash = blake2b256(as_bytes(presented));
     std::lock_guard lock(ledger_.side_mutex());
-    auto s = ledger_.side_connection().cached(
-        "SELECT id, name, role, created_at, revoked_at, token_hash FROM tokens WHERE token_hash = ?1");
+    Database& db = ledger_.side_connection();
+    auto version = db.cached("PRAGMA data_version");
+    version->step();
+    if (version->integer(0) != cache_version_) {
+        cache_.clear();
+        cache_version_ = version->integer(0);
+    }
+    if (const auto it = cache_.find(hash); it != cache_.end() && equal_constant_time(it->first, hash)) return it->second;
+    auto s = db.cached("SELECT id, name, role, created_at, revoked_at, token_hash FROM tokens WHERE token_hash = ?1");
     s->bind_blob(1, hash.data(), hash.size());
     if (!s->step()) return std::nullopt;
     const auto stored = s->blob(5);
     if (!equal_constant_time(stored, hash) || !s->is_null(4)) return std::nullopt;
-    return read_token(*s);
+    // Bounded: only tokens that exist are kept, and a shop has a handful.
+    return cache_[hash] = read_token(*s);
 }
 
 }  // namespace passkoop::server

@@ -4,6 +4,7 @@
 #include "ledger.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,11 @@ public:
 
 private:
     Ledger& ledger_;
+    // Tokens already looked up, valid while the database is unchanged (PRAGMA data_version moves
+    // when any other connection, such as `passkoopd token revoke`, commits). Guarded by the
+    // ledger's side mutex.
+    mutable std::map<Hash256, TokenInfo> cache_;
+    mutable std::int64_t cache_version_ = -1;
 };
 
 }  // namespace passkoop::server

@@ -275,6 +275,33 @@ TEST_CASE("api tester pass of another coop is not_accepted") {
     CHECK(status_of(f.visit(purchase(f.net.pass(3, 901, PassKind::tester), "tester-2"))) == 201);
 }
 
+TEST_CASE("api a token revoked from another connection stops working at once") {
+    ApiFixture f;
+    CHECK(status_of(f.get("/v1/visits", f.cashier)) == 200);  // now remembered by the server
+    {
+        // What `passkoopd token revoke` does from its own process: another connection commits.
+        Ledger other(f.config.db);
+        TokenStore tokens(other);
+        REQUIRE(tokens.revoke(tokens.list().front().id));
+    }
+    problem(f.get("/v1/visits", f.cashier), 401, "unauthorized");
+    CHECK(status_of(f.get("/v1/visits", f.manager)) == 200);
+}
+
+TEST_CASE("api concurrent visits of one visitor never pass the limit") {
+    ApiFixture f(3);  // Coopalim: max_visits 3
+    const std::string pass = f.net.pass(12, 4321);
+    constexpr int kTills = 8;
+    std::vector<int> statuses(kTills);
+    std::vector<std::thread> tills;
+    for (int i = 0; i < kTills; ++i)
+        tills.emplace_back([&, i] { statuses[static_cast<std::size_t>(i)] = status_of(f.visit(purchase(pass, "till-" + std::to_string(i)))); });
+    for (auto& t : tills) t.join();
+    CHECK(std::count(statuses.begin(), statuses.end(), 201) == 3);
+    CHECK(std::count(statuses.begin(), statuses.end(), 422) == kTills - 3);
+    CHECK(f.ledger->row_count() == 3);
+}
+
 TEST_CASE("api host policy limit gives last_allowed_visit then limit_reached") {
     ApiFixture f(3);  // Coopalim: max_visits 3
     const std::string pass = f.net.pass(12, 1234);

@@ -258,6 +258,37 @@ TEST_CASE("ledger append_all with the same key twice replays the second") {
     CHECK(ledger.verify_chain().ok());
 }
 
+TEST_CASE("ledger admission check counts the rows of its own transaction and refuses without storing") {
+    pk_test::TempDir dir;
+    Ledger ledger(dir / "ledger.db");
+    const std::int64_t now = unix_now();
+    REQUIRE(ledger.append(visit("before", now - 60)).outcome == AppendOutcome::created);
+    std::vector<std::int64_t> seen;
+    // At most 3 visits of visitor-7: one already stored, so two of these four pass.
+    auto at_most_three = [&seen](VisitInput& row, const VisitCounter& visits) {
+        seen.push_back(visits("visitor-7", 0));
+        row.decision = seen.back() < 3 ? "allowed" : "limit_reached";
+        return seen.back() < 3;
+    };
+    std::vector<AppendRequest> requests;
+    for (int i = 0; i < 4; ++i) requests.push_back({visit("v" + std::to_string(i), now), at_most_three});
+    requests.push_back({visit("before", now - 60), at_most_three});  // a replay never reaches the check
+    const auto results = ledger.append_all(std::move(requests));
+    REQUIRE(results.size() == 5);
+    CHECK(seen == std::vector<std::int64_t>{1, 2, 3, 3});
+    CHECK(results[0].outcome == AppendOutcome::created);
+    CHECK(results[1].outcome == AppendOutcome::created);
+    CHECK(results[2].outcome == AppendOutcome::refused);
+    CHECK(results[2].row.id == 0);
+    CHECK(results[2].row.decision == "limit_reached");
+    CHECK(results[3].outcome == AppendOutcome::refused);
+    CHECK(results[4].outcome == AppendOutcome::replayed);
+    CHECK(ledger.row_count() == 3);
+    CHECK(ledger.find("v2") == std::nullopt);
+    CHECK(ledger.count_visits("visitor-7", 0) == 3);
+    CHECK(ledger.verify_chain().ok());
+}
+
 TEST_CASE("ledger append_all with the same key and another body reports a conflict") {
     pk_test::TempDir dir;
     Ledger ledger(dir / "ledger.db");
