@@ -68,11 +68,14 @@ std::optional<TokenInfo> TokenStore::authenticate(std::string_view presented) co
     const Hash256 hash = blake2b256(as_bytes(presented));
     std::lock_guard lock(ledger_.side_mutex());
     Database& db = ledger_.side_connection();
-    auto version = db.cached("PRAGMA data_version");
-    version->step();
-    if (version->integer(0) != cache_version_) {
-        cache_.clear();
-        cache_version_ = version->integer(0);
+    if (const auto now = std::chrono::steady_clock::now(); now - cache_checked_ >= std::chrono::seconds(1)) {
+        cache_checked_ = now;
+        auto version = db.cached("PRAGMA data_version");
+        version->step();
+        if (version->integer(0) != cache_version_) {
+            cache_.clear();
+            cache_version_ = version->integer(0);
+        }
     }
     if (const auto it = cache_.find(hash); it != cache_.end() && equal_constant_time(it->first, hash)) return it->second;
     auto s = db.cached("SELECT id, name, role, created_at, revoked_at, token_hash FROM tokens WHERE token_hash = ?1");

@@ -3,6 +3,7 @@
 
 #include "ledger.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -37,11 +38,13 @@ public:
 
 private:
     Ledger& ledger_;
-    // Tokens already looked up, valid while the database is unchanged (PRAGMA data_version moves
-    // when any other connection, such as `passkoopd token revoke`, commits). Guarded by the
+    // Tokens already looked up. Dropped when the database changed (PRAGMA data_version moves when
+    // another connection, such as `passkoopd token revoke`, commits), which is asked at most once
+    // a second: a revocation from the command line takes effect within a second. Guarded by the
     // ledger's side mutex.
     mutable std::map<Hash256, TokenInfo> cache_;
     mutable std::int64_t cache_version_ = -1;
+    mutable std::chrono::steady_clock::time_point cache_checked_{};
 };
 
 }  // namespace passkoop::server
