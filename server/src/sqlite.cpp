@@ -1,5 +1,7 @@
 #include "sqlite.hpp"
 
+#include <mutex>
+
 namespace passkoop::server {
 
 namespace {
@@ -9,6 +11,10 @@ namespace {
 }  // namespace
 
 Database::Database(const std::string& path, bool read_only) {
+    // Memory statistics put one process-wide mutex around every SQLite allocation: off, as
+    // nothing reads them. Only possible before SQLite initialises; later it is simply kept.
+    static std::once_flag configure;
+    std::call_once(configure, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
         const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
