@@ -295,3 +295,40 @@ TEST_CASE("issue-batch refuses an export it cannot read and options it does not 
     r = coop.batch(coop.dir / "members.csv", {"--states", "suspended", "--all"});
     CHECK(r.out.find("statut « up_to_date »") != std::string::npos);
 }
+
+TEST_CASE("a card that cannot be written is logged as failed and replaced with the next sequence") {
+    CoopDir coop;
+    write_file(coop.dir / "members.csv", export_of(3));
+    // A non-empty directory where member 2's PNG should go: the write fails for that card only.
+    fs::create_directories(coop.dir / "cartes" / "png" / "2.png" / "occupied");
+    Run r = coop.batch(coop.dir / "members.csv");
+    CAPTURE(r.out);
+    CHECK(r.code == 1);
+    CHECK(r.out.find("Cartes émises : 2") != std::string::npos);
+    CHECK(r.out.find("ligne 3 :") != std::string::npos);
+    CHECK(pdf_info(coop.dir / "cartes" / "cartes.pdf", "Pages") == "1");
+    pc::IssuanceLog log = coop.log();
+    REQUIRE(log.cards.size() == 3);
+    CHECK(log.latest(2)->reason == "failed");
+
+    fs::remove_all(coop.dir / "cartes" / "png" / "2.png");
+    r = coop.batch(coop.dir / "members.csv");
+    CHECK(r.code == 0);
+    CHECK(r.out.find("Cartes émises : 1 (non dessinées la dernière fois : 1)") != std::string::npos);
+    log = coop.log();
+    CHECK(log.latest(2)->sequence == 1);
+    check_member_images(coop, *log.latest(2));
+}
+
+TEST_CASE("the progress bar shows on a terminal only") {
+    CoopDir coop;
+    write_file(coop.dir / "members.csv", export_of(5));
+    // script(1) from util-linux gives the command a pseudo-terminal.
+    const Run r = shell("script -qec " + sh_quoted(sh_quoted(PASSKOOP_CLI) +
+                                                  " issue-batch --key coop.key --coop 62 --key-number 1 --csv members.csv --out cartes") +
+                            " /dev/null",
+                        coop.dir.path);
+    CHECK(r.code == 0);
+    CHECK(r.out.find("Cartes [##############################] 5/5") != std::string::npos);
+    // Not on a pipe: see the first batch test, whose standard error is a file.
+}

@@ -51,7 +51,7 @@ std::expected<IssuanceLog, std::string> parse_issuance_log(std::string_view text
         c.pass_id = r.fields[2], c.issued_day = *issued, c.expiry_day = *expiry, c.name = r.fields[5];
         if (!r.fields[6].empty()) {
             const auto revoked = parse_day(r.fields[6]);
-            if (!revoked || (r.fields[7] != "lost" && r.fields[7] != "departed")) return bad();
+            if (!revoked || (r.fields[7] != "lost" && r.fields[7] != "departed" && r.fields[7] != "failed")) return bad();
             c.revoked_day = *revoked, c.reason = r.fields[7];
         }
         log.cards.push_back(std::move(c));

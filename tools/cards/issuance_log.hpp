@@ -1,7 +1,8 @@
 // The issuance log a coop keeps beside its cards: one CSV row per card ever issued, so that
 // cards can be revoked by member number later and a card sequence is never used twice.
 //   member,sequence,pass_id,issued,expiry,name,revoked,reason
-// `issued`, `expiry` and `revoked` are YYYY-MM-DD; `reason` is "lost" or "departed".
+// `issued`, `expiry` and `revoked` are YYYY-MM-DD; `reason` is "lost", "departed" (by
+// `passkoop revoke`) or "failed" (signed, but its image could not be written: never handed out).
 #pragma once
 
 #include <cstdint>
@@ -24,7 +25,7 @@ struct IssuedCard {
     std::int64_t issued_day = 0, expiry_day = 0;
     std::string name;  // the display name on the card
     std::optional<std::int64_t> revoked_day;
-    std::string reason;  // "lost" or "departed" when revoked
+    std::string reason;  // "lost", "departed" or "failed" when revoked
 };
 
 struct IssuanceLog {

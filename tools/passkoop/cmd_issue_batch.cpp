@@ -37,9 +37,9 @@ struct Job {
     std::size_t line = 0;
     Pass pass;
     std::string why;  // what the summary counts it as
-    // Filled by a worker:
+    // Filled by the workers:
+    std::string text, pass_id, error;
     cards::CardInfo card;
-    std::string pass_id, error;
 };
 
 struct Summary {
@@ -104,15 +104,21 @@ std::vector<Job> plan(const cards::MemberExport& members, const cards::IssuanceL
             ++summary.skipped[tr("statut « ", "state \"") + printable(row.state) + tr(" »", "\"")];
             continue;
         }
-        Job job{row.line, base, {}, {}, {}, {}};
+        Job job;
+        job.line = row.line, job.pass = base;
         job.pass.member = n;
         job.pass.name = cards::display_name(row.name, style);
+        if (!is_valid_display_name(job.pass.name)) {
+            error(tr("nom illisible", "unreadable name"));
+            continue;
+        }
         const cards::IssuedCard* last = log.latest(n);
         if (!last) job.why = tr("nouvelles", "new");
         else if (last->revoked_day && last->reason == "departed" && !all) {
             ++summary.skipped[tr("carte révoquée au départ du membre (--all pour réémettre)", "card revoked when the member left (--all to re-issue)")];
             continue;
-        } else if (last->revoked_day) job.why = tr("remplaçant une carte perdue", "replacing a lost card");
+        } else if (last->revoked_day && last->reason == "failed") job.why = tr("non dessinées la dernière fois", "not drawn last time");
+        else if (last->revoked_day) job.why = tr("remplaçant une carte perdue", "replacing a lost card");
         else if (last->name != job.pass.name) job.why = tr("nom changé", "name changed");
         else if (last->expiry_day < base.issued_day + kRenewWithinDays) job.why = tr("renouvelées", "renewed");
         else if (all) job.why = tr("réémises (--all)", "re-issued (--all)");
@@ -131,19 +137,58 @@ std::vector<Job> plan(const cards::MemberExport& members, const cards::IssuanceL
     return jobs;
 }
 
-// Signs, checks and draws one card, and writes its PNG and SVG.
-void make_card(Job& job, const SigningKey& key, const fs::path& dir, const std::string& coop_name) {
+// Signs the pass, checks the signature and that its text reads back as exactly this pass.
+void sign_job(Job& job, const SigningKey& key) {
     sign_checked(job.pass, key);
     const Bytes binary = job.pass.to_binary();
-    const std::string text = encode_text(binary);
-    // The QR text must read back as exactly this pass.
-    const auto back = decode_text(text);
+    job.text = encode_text(binary);
+    const auto back = decode_text(job.text);
     if (!back || *back != binary) throw CliError(tr("le texte du pass ne se relit pas", "the pass text does not read back"));
     job.pass_id = pass_id(job.pass.signed_bytes());
-    job.card = card_info(job.pass, text, coop_name);
+}
+
+// Draws the card and writes its PNG and SVG.
+void draw_job(Job& job, const fs::path& dir, const std::string& coop_name) {
+    job.card = card_info(job.pass, job.text, coop_name);
     const std::string stem = std::to_string(job.pass.member);
     write_file_atomic(dir / "png" / (stem + ".png"), cards::card_png(job.card));
     write_file_atomic(dir / "svg" / (stem + ".svg"), cards::card_svg(job.card));
+}
+
+// Runs step(job) on every job with kWorkers threads; `each_in_order(job)` is called on this
+// thread for each job in file order as soon as it and all before it are done. A step that
+// throws leaves its message in job.error.
+template <class Step, class InOrder>
+void run_jobs(std::vector<Job>& jobs, Step step, InOrder each_in_order) {
+    std::atomic<std::size_t> next{0};
+    std::vector<char> done(jobs.size(), 0);
+    std::mutex mutex;
+    std::condition_variable ready;
+    const auto work = [&] {
+        for (std::size_t i; (i = next++) < jobs.size();) {
+            if (jobs[i].error.empty()) {
+                try {
+                    step(jobs[i]);
+                } catch (const std::exception& e) {
+                    jobs[i].error = e.what();
+                }
+            }
+            {
+                const std::lock_guard lock(mutex);
+                done[i] = 1;
+            }
+            ready.notify_one();
+        }
+    };
+    std::vector<std::jthread> workers;
+    for (int w = 0; w < kWorkers; ++w) workers.emplace_back(work);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        {
+            std::unique_lock lock(mutex);
+            ready.wait(lock, [&] { return done[i] != 0; });
+        }
+        each_in_order(jobs[i]);
+    }
 }
 
 class Progress {
@@ -233,49 +278,40 @@ int cmd_issue_batch(const Argv& argv) {
     std::string pdf_path;
     int pages = 0;
     if (!jobs.empty()) {
-        const SigningKey key = open_key_file(key_path);
-        // Two workers sign and draw; this thread adds the cards to the PDF in file order.
-        std::atomic<std::size_t> next{0};
-        std::vector<char> done(jobs.size(), 0);
-        std::mutex mutex;
-        std::condition_variable ready;
-        const auto work = [&] {
-            for (std::size_t i; (i = next++) < jobs.size();) {
-                try {
-                    make_card(jobs[i], key, dir, coop_name);
-                } catch (const std::exception& e) {
-                    jobs[i].error = e.what();
-                }
-                {
-                    const std::lock_guard lock(mutex);
-                    done[i] = 1;
-                }
-                ready.notify_one();
-            }
-        };
-        std::vector<std::jthread> workers;
-        for (int w = 0; w < kWorkers; ++w) workers.emplace_back(work);
+        // Every pass is signed and logged before any image is written: a card that exists, even
+        // one from a batch that was interrupted, always has its sequence in the log.
+        {
+            const SigningKey key = open_key_file(key_path);
+            run_jobs(jobs, [&](Job& job) { sign_job(job, key); }, [](Job&) {});
+        }
+        std::map<const Job*, std::size_t> row_of;
+        for (const Job& job : jobs) {
+            if (!job.error.empty()) continue;
+            row_of[&job] = log.cards.size();
+            log.cards.push_back({job.pass.member, job.pass.card_sequence, job.pass_id, issued, expiry, job.pass.name, std::nullopt, ""});
+        }
+        write_file_atomic(log_path, cards::issuance_log_text(log));
 
+        // Two workers draw; this thread adds the cards to the PDF in file order.
         cards::CardSheets pdf(sheet == "a4" ? cards::SheetLayout::a4 : cards::SheetLayout::card);
         Progress progress(jobs.size());
-        for (std::size_t i = 0; i < jobs.size(); ++i) {
-            {
-                std::unique_lock lock(mutex);
-                ready.wait(lock, [&] { return done[i] != 0; });
-            }
-            Job& job = jobs[i];
+        bool log_changed = false;
+        std::size_t handled = 0;
+        run_jobs(jobs, [&](Job& job) { draw_job(job, dir, coop_name); }, [&](Job& job) {
             if (job.error.empty()) {
                 pdf.add(job.card);
                 ++summary.issued[job.why];
-                log.cards.push_back({job.pass.member, job.pass.card_sequence, job.pass_id, issued, expiry, job.pass.name, std::nullopt, ""});
             } else {
                 summary.errors.push_back({job.line, job.error});
+                // Signed but not drawn: the next batch replaces it with the next sequence.
+                if (const auto row = row_of.find(&job); row != row_of.end()) {
+                    log.cards[row->second].revoked_day = base.issued_day, log.cards[row->second].reason = "failed";
+                    log_changed = true;
+                }
             }
-            progress.update(i + 1);
-        }
-        workers.clear();
-        // The log first: once a card exists, its sequence must never be handed out again.
-        write_file_atomic(log_path, cards::issuance_log_text(log));
+            progress.update(++handled);
+        });
+        if (log_changed) write_file_atomic(log_path, cards::issuance_log_text(log));
         if (pdf.cards() > 0) {
             pages = sheet == "a4" ? (pdf.cards() + 9) / 10 : pdf.cards();
             pdf_path = (dir / "cartes.pdf").string();
