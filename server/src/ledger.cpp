@@ -53,6 +53,11 @@ constexpr const char* kMigrations[] = {
         value TEXT NOT NULL
     );
     )sql",
+    // Visit counts read the index alone: the kind is in it.
+    R"sql(
+    CREATE INDEX visits_by_visitor_kind ON visits (visitor_key, occurred_at, kind);
+    DROP INDEX visits_by_visitor;
+    )sql",
 };
 
 constexpr const char* kRowColumns =
@@ -102,9 +107,11 @@ std::int64_t count_visits_on(Database& db, std::string_view visitor_key, std::in
 }
 
 void migrate(Database& db) {
-    auto version_stmt = db.prepare("PRAGMA user_version");
-    version_stmt.step();
-    const auto version = version_stmt.integer(0);
+    const auto version = [&db] {
+        auto s = db.prepare("PRAGMA user_version");  // finalised before the migrations run
+        s.step();
+        return s.integer(0);
+    }();
     constexpr auto latest = static_cast<std::int64_t>(std::size(kMigrations));
     if (version > latest) throw SqliteError("database schema is newer than this passkoopd; upgrade passkoopd");
     for (auto v = version; v < latest; ++v) {

@@ -379,6 +379,33 @@ TEST_CASE("ledger counts purchases and plain visits but not deposits or refunds"
     CHECK(ledger.count_visits("visitor-7", 0) == 2);
 }
 
+TEST_CASE("ledger upgrades a version 1 database and counts visits from the covering index") {
+    pk_test::TempDir dir;
+    fill(dir / "ledger.db", 3);
+    // Back to the first schema, as a passkoopd of the previous release left it.
+    raw_sql(dir / "ledger.db",
+            "DROP INDEX visits_by_visitor_kind; CREATE INDEX visits_by_visitor ON visits (visitor_key, occurred_at); "
+            "PRAGMA user_version=1;");
+    Ledger ledger(dir / "ledger.db");
+    CHECK(ledger.count_visits("visitor-7", 0) == 3);
+    sqlite3* handle = nullptr;
+    REQUIRE(sqlite3_open((dir / "ledger.db").string().c_str(), &handle) == SQLITE_OK);
+    auto one_text = [&](const char* sql) {
+        sqlite3_stmt* stmt = nullptr;
+        REQUIRE(sqlite3_prepare_v2(handle, sql, -1, &stmt, nullptr) == SQLITE_OK);
+        std::string all;
+        while (sqlite3_step(stmt) == SQLITE_ROW) all += reinterpret_cast<const char*>(sqlite3_column_text(stmt, sqlite3_column_count(stmt) - 1)) + std::string("\n");
+        sqlite3_finalize(stmt);
+        return all;
+    };
+    CHECK(one_text("PRAGMA user_version") == "2\n");
+    const std::string plan = one_text(
+        "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM visits WHERE visitor_key = 'x' AND occurred_at >= 0 AND kind IN ('purchase', 'visit')");
+    INFO(plan);
+    CHECK(plan.find("COVERING INDEX visits_by_visitor_kind") != std::string::npos);
+    sqlite3_close(handle);
+}
+
 TEST_CASE("ledger meta values and online backup") {
     pk_test::TempDir dir;
     Ledger ledger(dir / "ledger.db");
