@@ -233,7 +233,14 @@ void png_pixels(cairo_surface_t* s, PngPixels& p) {
     p.bytes.resize(static_cast<std::size_t>(p.width) * p.height);
     std::uint32_t last_raw = 0xFFFFFFFFu;  // most pixels repeat their left neighbour
     std::uint8_t last_slot = 0;
-    for (int y = 0; y < p.height && p.indexed; ++y)
+    for (int y = 0; y < p.height && p.indexed; ++y) {
+        const unsigned char* row = data + static_cast<std::ptrdiff_t>(y) * stride;
+        // Rows that repeat the one above (margins, the band) take its indices as they are.
+        if (y > 0 && std::memcmp(row, row - stride, static_cast<std::size_t>(p.width) * 4) == 0) {
+            std::memcpy(&p.bytes[static_cast<std::size_t>(y) * p.width], &p.bytes[static_cast<std::size_t>(y - 1) * p.width],
+                        static_cast<std::size_t>(p.width));
+            continue;
+        }
         for (int x = 0; x < p.width; ++x) {
             std::uint32_t raw;
             std::memcpy(&raw, data + static_cast<std::ptrdiff_t>(y) * stride + x * 4, 4);
@@ -255,6 +262,7 @@ void png_pixels(cairo_surface_t* s, PngPixels& p) {
             p.bytes[static_cast<std::size_t>(y) * p.width + x] = slots[h];
             last_raw = raw, last_slot = slots[h];
         }
+    }
     if (!p.indexed) {
         p.bytes.resize(static_cast<std::size_t>(p.width) * p.height * 3);
         std::size_t i = 0;
