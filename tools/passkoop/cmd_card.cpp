@@ -13,7 +13,7 @@ namespace passkoop::cli {
 
 cards::CardInfo card_info(const Pass& pass, const std::string& text, const std::string& coop_name) {
     return {text, coop_name.empty() ? tr("Coop n° ", "Coop no. ") + std::to_string(pass.coop) : coop_name, pass.name, pass.member,
-            pass.card_sequence, pass.expiry_day};
+            pass.card_sequence, pass.expiry_day, cards::qr_for_pass_text(text)};
 }
 
 int cmd_card(const Argv& argv) {
@@ -29,6 +29,7 @@ int cmd_card(const Argv& argv) {
     const std::string text = encode_text(*bytes);
     const cards::CardInfo info = card_info(*pass, text, args.get("coop-name").value_or(""));
     const bool qr_only = args.flag("qr-only");
+    if (qr_only && format == "pdf") throw CliError(tr("--qr-only : avec svg ou png", "--qr-only: with svg or png"));
 
     std::string content;
     if (format == "svg") content = qr_only ? cards::qr_svg(cards::qr_for_pass_text(text)) : cards::card_svg(info);

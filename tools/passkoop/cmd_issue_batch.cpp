@@ -217,7 +217,7 @@ void print_summary(const Summary& s, const fs::path& dir, const std::string& pdf
     if (issued > 0) {
         std::cout << " (";
         bool first = true;
-        for (const auto& [why, n] : s.issued) std::cout << (first ? "" : ", ") << why << " : " << n, first = false;
+        for (const auto& [why, n] : s.issued) std::cout << (first ? "" : ", ") << why << tr(" : ", ": ") << n, first = false;
         std::cout << ")";
     }
     std::cout << "\n" << tr("Inchangées (carte en cours déjà émise) : ", "Unchanged (current card already issued): ") << s.unchanged << "\n";
@@ -226,7 +226,7 @@ void print_summary(const Summary& s, const fs::path& dir, const std::string& pdf
     std::cout << tr("Ignorées : ", "Skipped: ") << skipped << "\n";
     for (const auto& [why, n] : s.skipped) std::cout << "  " << n << " × " << why << "\n";
     std::cout << tr("Erreurs : ", "Errors: ") << s.errors.size() << "\n";
-    for (const auto& e : s.errors) std::cout << tr("  ligne ", "  line ") << e.line << " : " << printable(e.message) << "\n";
+    for (const auto& e : s.errors) std::cout << tr("  ligne ", "  line ") << e.line << tr(" : ", ": ") << printable(e.message) << "\n";
     if (!pdf.empty())
         std::cout << tr("À imprimer : ", "To print: ") << pdf << " (" << pages << tr(" page(s))\n", " page(s))\n")
                   << tr("Une image par membre : ", "One image per member: ") << (dir / "png").string() << "/, " << (dir / "svg").string()
