@@ -264,7 +264,7 @@ void Api::handle_async(const Request& request, const std::string& client_address
     if (const auto q = target.find('?'); q != std::string_view::npos) ctx.query = parse_query(target.substr(q + 1));
     try {
         if (request.method() == http::verb::post && (ctx.path == "/v1/visits" || ctx.path == "/v1/visits/batch"))
-            return record_endpoint(ctx, std::move(finish));  // answers once the ledger has committed
+            return record_endpoint(ctx, finish);  // answers once the ledger has committed; a copy, for the catch below
         finish(dispatch(ctx));
     } catch (const std::exception&) {
         finish(internal_error());
