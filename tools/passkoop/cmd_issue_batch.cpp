@@ -261,10 +261,11 @@ int cmd_issue_batch(const Argv& argv) {
     } catch (const cards::ExportError& e) {
         throw CliError(args.require("csv") + " : " + e.what());
     }
-    std::error_code ec;
-    fs::create_directories(dir / "png", ec);
-    fs::create_directories(dir / "svg", ec);
-    if (ec) throw CliError(dir.string() + tr(" : création impossible : ", ": cannot create: ") + ec.message());
+    for (const char* sub : {"png", "svg"}) {
+        std::error_code ec;
+        fs::create_directories(dir / sub, ec);
+        if (ec) throw CliError((dir / sub).string() + tr(" : création impossible : ", ": cannot create: ") + ec.message());
+    }
     const fs::path log_path = dir / cards::kIssuanceLogName;
     cards::IssuanceLog log;
     if (fs::exists(log_path)) {
