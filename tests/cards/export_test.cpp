@@ -114,6 +114,15 @@ TEST_CASE("booleans and numbers are strict and a bad line is reported with its n
     CHECK(e.rows[0].number == 4u);
 }
 
+TEST_CASE("a name with decomposed accents is refused rather than printed") {
+    const auto e = read_member_export("name,barcode_base,cooperative_state,is_member\n\"ROUX, Zoe\u0301\",1,up_to_date,True\nZoé Roux,2,up_to_date,True\n");
+    REQUIRE(e.errors.size() == 1);
+    CHECK(e.errors[0].line == 2);
+    CHECK(e.errors[0].message.find("NFD") != std::string::npos);
+    REQUIRE(e.rows.size() == 1);
+    CHECK(e.rows[0].number == 2u);
+}
+
 TEST_CASE("an associated person takes their own barcode and their parent's state") {
     const auto e = read_member_export(
         "name,barcode_base,barcode,cooperative_state,is_member,is_associated_people,parent_member_num\n"

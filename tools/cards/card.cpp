@@ -7,10 +7,11 @@
 #include <png.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <csetjmp>
+#include <cstdio>
 #include <cstring>
-
 #include <stdexcept>
 #include <vector>
 

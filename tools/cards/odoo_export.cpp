@@ -281,6 +281,13 @@ MemberExport read_member_export(std::string_view bytes, Encoding encoding) {
         MemberRow row;
         row.line = r.line;
         row.name = std::string(field(r, Column::name));
+        // Passes carry NFC names (DESIGN §3). Odoo stores what was typed, practically always
+        // composed; a decomposed accent (U+0300..U+036F) is refused rather than printed wrong.
+        if (row.name.find("\xcc") != std::string::npos || row.name.find("\xcd") != std::string::npos) {
+            problem(tr("nom avec des accents décomposés (Unicode NFD) : corrigez-le dans Odoo",
+                       "name with decomposed accents (Unicode NFD): correct it in Odoo"));
+            continue;
+        }
         const auto member = boolean(field(r, Column::is_member));
         const auto associated = boolean(field(r, Column::is_associated));
         if (!member || !associated) { problem(tr("valeur True/False attendue", "True/False value expected")); continue; }
