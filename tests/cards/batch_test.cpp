@@ -276,6 +276,14 @@ TEST_CASE("revoke member revokes every card of a departed member and later batch
     const Run again = coop.batch(coop.dir / "members.csv");
     CHECK(again.out.find("Cartes émises : 0") != std::string::npos);
     CHECK(again.out.find("carte révoquée au départ du membre") != std::string::npos);
+
+    // A member who leaves while their lost card awaits its replacement gets no replacement.
+    REQUIRE(coop.revoke("--lost", "2").code == 0);
+    const Run leaves = coop.revoke("--member", "2");
+    CHECK(leaves.code == 0);
+    CHECK(coop.log().latest(2)->reason == "departed");
+    const Run last = coop.batch(coop.dir / "members.csv");
+    CHECK(last.out.find("Cartes émises : 0") != std::string::npos);
 }
 
 TEST_CASE("issue-batch refuses an export it cannot read and options it does not know") {

@@ -76,14 +76,17 @@ int cmd_revoke(const Argv& argv) {
         card.revoked_day = today, card.reason = reason;
         added.push_back({*parse_pass_id(card.pass_id), card.expiry_day});
     };
+    bool log_only_change = false;
     for (const std::string& v : departed) {
         const std::uint64_t n = member_number("member", v);
+        cards::IssuedCard* last = log->latest(n);
+        if (!last) throw CliError(tr("membre ", "member ") + v + tr(" absent du journal d'émission", " not in the issuance log"));
         int count = 0;
         for (cards::IssuedCard& card : log->cards)
             if (card.member == n && !card.revoked_day) revoke_card(card, "departed"), ++count;
-        if (count == 0 && !log->latest(n))
-            throw CliError(tr("membre ", "member ") + v + tr(" absent du journal d'émission", " not in the issuance log"));
-        std::cout << tr("membre ", "member ") << n << " : " << count << tr(" carte(s) révoquée(s)\n", " card(s) revoked\n");
+        // The latest card may be a lost one awaiting its replacement: no replacement must follow.
+        if (last->reason != "departed") last->reason = "departed", log_only_change = true;
+        std::cout << tr("membre ", "member ") << n << tr(" : ", ": ") << count << tr(" carte(s) révoquée(s)\n", " card(s) revoked\n");
     }
     for (const std::string& v : lost) {
         const std::uint64_t n = member_number("lost", v);
@@ -93,6 +96,11 @@ int cmd_revoke(const Argv& argv) {
         revoke_card(*last, "lost");
         std::cout << tr("membre ", "member ") << n << tr(" : carte ", ": card ") << last->sequence + 1
                   << tr(" révoquée ; relancez issue-batch pour émettre la carte suivante\n", " revoked; run issue-batch again to issue the next card\n");
+    }
+    if (added.empty() && log_only_change) {
+        write_file_atomic(log_path, cards::issuance_log_text(*log));
+        std::cout << tr("Journal d'émission mis à jour : ", "Issuance log updated: ") << log_path << "\n";
+        return kExitOk;
     }
     if (added.empty()) throw CliError(tr("rien à révoquer : donnez --pass, --pass-id, --member ou --lost", "nothing to revoke: give --pass, --pass-id, --member or --lost"));
 
