@@ -144,26 +144,94 @@ Verification verify_pass(std::string_view scanned_text, const TrustedBundle& bun
     return std::move(*chosen);
 }
 
-json verification_to_json(const Verification& v) {
-    json warnings = json::array(), warning_messages = json::array();
-    for (const Warning w : v.warnings) {
-        warnings.push_back(to_string(w));
-        warning_messages.push_back(message(w, v.registry_issued_at));
+void append_json_string(std::string& out, std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (ch) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    out += "\\u00";
+                    out += kHex[c >> 4];
+                    out += kHex[c & 15];
+                } else {
+                    out += ch;
+                }
+        }
     }
-    json out = {{"code", to_string(v.code)}, {"valid", v.valid()}, {"message", message(v.code)},
-                {"warnings", warnings}, {"warning_messages", warning_messages},
-                {"pass_id", v.pass ? json(v.pass_id) : json(nullptr)},
-                {"coop", nullptr}, {"member", nullptr}, {"expiry", nullptr}};
+    out += '"';
+}
+
+std::string verification_json_text(const Verification& v) {
+    std::string out;
+    out.reserve(400);
+    auto key = [&out](std::string_view name) {
+        out += out.size() == 1 ? "\"" : ",\"";
+        out += name;
+        out += "\":";
+    };
+    auto text = [&out](std::string_view value) { append_json_string(out, value); };
+    auto text_or_null = [&out, &text](const std::string* value) { value ? text(*value) : void(out += "null"); };
+    out += '{';
+    key("code");
+    text(to_string(v.code));
+    key("coop");
     if (v.pass) {
-        const Pass& p = *v.pass;
-        out["coop"] = {{"number", p.coop}, {"name", v.coop ? json(v.coop->name) : json(nullptr)},
-                       {"city", v.coop ? json(v.coop->city) : json(nullptr)}};
-        out["member"] = {{"number", p.member}, {"name", p.name}, {"card_sequence", p.card_sequence}};
-        out["expiry"] = format_day(p.expiry_day);
-        out["issued"] = format_day(p.issued_day);
-        out["kind"] = p.kind == PassKind::tester ? "tester" : "member";
+        out += "{\"city\":";
+        text_or_null(v.coop ? &v.coop->city : nullptr);
+        out += ",\"name\":";
+        text_or_null(v.coop ? &v.coop->name : nullptr);
+        out += ",\"number\":" + std::to_string(v.pass->coop) + "}";
+    } else {
+        out += "null";
     }
+    key("expiry");
+    v.pass ? text(format_day(v.pass->expiry_day)) : void(out += "null");
+    if (v.pass) {
+        key("issued");
+        text(format_day(v.pass->issued_day));
+        key("kind");
+        text(v.pass->kind == PassKind::tester ? "tester" : "member");
+    }
+    key("member");
+    if (v.pass) {
+        out += "{\"card_sequence\":" + std::to_string(v.pass->card_sequence) + ",\"name\":";
+        text(v.pass->name);
+        out += ",\"number\":" + std::to_string(v.pass->member) + "}";
+    } else {
+        out += "null";
+    }
+    key("message");
+    text(message(v.code));
+    key("pass_id");
+    v.pass ? text(v.pass_id) : void(out += "null");
+    key("valid");
+    out += v.valid() ? "true" : "false";
+    key("warning_messages");
+    out += '[';
+    for (std::size_t i = 0; i < v.warnings.size(); ++i) {
+        if (i) out += ',';
+        text(message(v.warnings[i], v.registry_issued_at));
+    }
+    out += ']';
+    key("warnings");
+    out += '[';
+    for (std::size_t i = 0; i < v.warnings.size(); ++i) {
+        if (i) out += ',';
+        text(to_string(v.warnings[i]));
+    }
+    out += "]}";
     return out;
 }
+
+json verification_to_json(const Verification& v) { return json::parse(verification_json_text(v)); }
 
 }  // namespace passkoop

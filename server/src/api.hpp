@@ -76,6 +76,7 @@ private:
     // Verifies a scanned text; with_policy also decides the host's policy from the ledger's counts.
     Checked check(const LoadedRegistry& registry, const std::string& text, std::int64_t at, bool with_policy);
     static nlohmann::json checked_json(const Checked& checked);
+    static std::string checked_json_text(const Checked& checked);
     // POST /v1/visits and /v1/visits/batch: validate and verify here, count and store in the ledger.
     void record_endpoint(Context& ctx, Reply reply);
     std::variant<Answer, PreparedVisit> prepare_visit(const Context& ctx, const nlohmann::json& body);

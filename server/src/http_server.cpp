@@ -194,10 +194,27 @@ private:
         write(std::move(response), "-", route);
     }
 
+    // Ends the connection once our side is said. What the client may still be sending (the rest
+    // of a body refused with 413) is read and dropped first, within 2 s and 4 MiB: closing with
+    // unread data resets the connection, and the client could lose the answer before reading it.
     void close() {
         boost::system::error_code ec;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream_.socket().close(ec);
+        if (ec) {
+            stream_.socket().close(ec);
+            return;
+        }
+        drain_.resize(16 * 1024);
+        stream_.expires_after(std::chrono::seconds(2));
+        drain(0);
+    }
+
+    void drain(std::size_t so_far) {
+        stream_.async_read_some(net::buffer(drain_), [self = shared_from_this(), so_far](beast::error_code ec, std::size_t n) {
+            if (!ec && so_far + n < 4 * 1024 * 1024) return self->drain(so_far + n);
+            boost::system::error_code ignored;
+            self->stream_.socket().close(ignored);
+        });
     }
 
     beast::tcp_stream stream_;
@@ -206,6 +223,7 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::shared_ptr<Response> response_;
+    std::string drain_;
     std::string client_;
     bool timed_out_ = false;
     bool busy_ = false;

@@ -1,6 +1,8 @@
 #include "support.hpp"
 #include "vectors/vectors.hpp"
 
+#include <passkoop/i18n.hpp>
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -51,4 +53,33 @@ TEST_CASE("every vector verifies to its expected result") {
     }
     CHECK(codes_seen.size() == kResultCodeCount);
     CHECK(warnings_seen == std::set<std::string>{"keyboard_layout_repaired", "registry_stale"});
+}
+
+TEST_CASE("verification JSON text of every vector is the canonical dump of valid JSON in both languages") {
+    const json doc = json::parse(read_file(kVectorDir / "passes.json"));
+    const auto bundle = load_bundle(read_file(kVectorDir / "bundle.json"), nullptr);
+    REQUIRE(bundle.has_value());
+    for (const Lang lang : {Lang::fr, Lang::en}) {
+        ThreadLanguage language(lang);
+        for (const json& v : doc.at("vectors")) {
+            CAPTURE(v.at("name").get<std::string>());
+            const auto at = parse_day(v.at("at").get<std::string>());
+            REQUIRE(at.has_value());
+            const Verification result = verify_pass(v.at("scanned").get<std::string>(), *bundle, start_of_day(*at));
+            const std::string text = verification_json_text(result);
+            const json parsed = json::parse(text);  // throws if the hand-written text is not JSON
+            CHECK(parsed.dump() == text);             // sorted keys, compact, nlohmann's escaping
+            CHECK(parsed.at("code") == to_string(result.code));
+            CHECK(parsed.at("message") == message(result.code));
+        }
+    }
+}
+
+TEST_CASE("JSON strings are escaped as nlohmann dump escapes them") {
+    for (const std::string& s : {std::string(""), std::string("La \"Coop\" \\ Brest"), std::string("é à ç — Œ 🥕"),
+                                std::string("\b\f\n\r\t"), std::string("\x01\x1f\x7f", 3), std::string("a\0b", 3)}) {
+        std::string out;
+        append_json_string(out, s);
+        CHECK(out == json(s).dump());
+    }
 }
