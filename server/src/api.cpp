@@ -301,7 +301,7 @@ VisitorPolicy Api::host_policy(const Registry& registry) const {
 
 Api::Checked Api::check(const LoadedRegistry& registry, const std::string& text, std::int64_t at, bool with_policy) {
     Checked c{verify_pass(text, registry.bundle, at, VerifyOptions{config_.grace_days}), std::nullopt, std::nullopt};
-    metrics_.verification(std::string(to_string(c.verification.code)));
+    metrics_.verification(c.verification.code);
     if (c.verification.pass) {
         c.visitor = visitor_key(visitor_secret_, c.verification.pass->coop, c.verification.pass->member);
         if (with_policy && c.verification.valid()) {

@@ -14,11 +14,6 @@ void Metrics::request(const std::string& route, int status, double seconds) {
     h.sum += seconds;
 }
 
-void Metrics::verification(const std::string& code) {
-    std::lock_guard lock(mutex_);
-    ++verifications_[code];
-}
-
 std::string Metrics::render(std::int64_t ledger_rows, std::int64_t registry_version, std::int64_t revoked) const {
     std::lock_guard lock(mutex_);
     std::ostringstream out;
@@ -38,7 +33,9 @@ std::string Metrics::render(std::int64_t ledger_rows, std::int64_t registry_vers
     }
     out << "# HELP passkoop_verifications_total Pass verifications by result code.\n"
         << "# TYPE passkoop_verifications_total counter\n";
-    for (const auto& [code, n] : verifications_) out << "passkoop_verifications_total{code=\"" << code << "\"} " << n << "\n";
+    for (int i = 0; i < kResultCodeCount; ++i)
+        if (const auto n = verifications_[static_cast<std::size_t>(i)].load(std::memory_order_relaxed))
+            out << "passkoop_verifications_total{code=\"" << to_string(static_cast<ResultCode>(i)) << "\"} " << n << "\n";
     out << "# HELP passkoop_ledger_rows Rows in the visiteurs ledger.\n# TYPE passkoop_ledger_rows gauge\n"
         << "passkoop_ledger_rows " << ledger_rows << "\n"
         << "# HELP passkoop_registry_version Version of the registry in use.\n# TYPE passkoop_registry_version gauge\n"
