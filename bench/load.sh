@@ -9,7 +9,8 @@
 # coop 12), a cashier token (`passkoopd token create`), starts `passkoopd serve --coop 7` and the
 # bare Beast verify server on free loopback ports, then runs
 #   (a) POST /v1/verify, CONNECTIONS connections, WRK_THREADS threads, DURATION s, on passkoopd
-#       and on the bare server: requests/s, p99, ratio passkoopd / bare   (target >= 0.8)
+#       and on the bare server taking turns in ROUNDS slices: requests/s, worst p99 of the slices,
+#       ratio passkoopd / bare   (target >= 0.8)
 #   (b) durable POST /v1/visits, same settings, a unique idempotency key per request
 #       (target >= 5,000/s), then kills passkoopd with SIGKILL (a crash) and checks that every
 #       acknowledged (2xx) visit is in the ledger: 2xx <= rows <= requests sent, chain intact
@@ -18,7 +19,7 @@
 #       and after (b).
 # Every process it starts is stopped on exit. Total time ~ 3 x (DURATION + WARMUP) + 15 s.
 #
-# Settings (environment): DURATION=15 WARMUP=3 CONNECTIONS=64 WRK_THREADS=2 IDLE_WAIT=12
+# Settings (environment): DURATION=15 WARMUP=3 CONNECTIONS=64 WRK_THREADS=2 IDLE_WAIT=12 ROUNDS=3
 #   VISIT_PASSES=many|one  many (default): the visits cycle through 1000 members' passes, like a
 #                          shop's visitors; one: every visit uses the single pass of pass.txt
 #   KEEP=1                 keep the temporary directory (logs, ledger) and print its path
@@ -31,6 +32,7 @@ CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 VISIT_PASSES=${VISIT_PASSES:-many}
 IDLE_WAIT=${IDLE_WAIT:-12}
+ROUNDS=${ROUNDS:-3}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 PASSKOOPD=$BUILD/server/passkoopd
@@ -95,6 +97,16 @@ run_wrk() {
     grep -m1 '^RESULT ' "$WORK/wrk-$name.txt"
 }
 
+# One RESULT line from several (stdin): requests, seconds and errors summed, the worst p99.
+combine_results() {
+    awk '/^RESULT / {
+            for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            requests += v["requests"]; seconds += v["seconds"]; non2xx += v["non2xx"]
+            if (v["p99_ms"] > p99) p99 = v["p99_ms"]
+         }
+         END { printf "RESULT requests=%d seconds=%.3f rps=%.1f p99_ms=%.3f non2xx=%d\n", requests, seconds, requests / seconds, p99, non2xx }'
+}
+
 # The value of key=VALUE in a RESULT line.
 field() { tr ' ' '\n' <<< "$1" | sed -n "s/^$2=//p"; }
 
@@ -120,20 +132,30 @@ read -r IDLE2_RSS IDLE2_HWM <<< "$(memory_of "$SERVER_PID")"
 echo "passkoopd idle after ${IDLE_WAIT} s more: VmRSS ${IDLE2_RSS} kB, VmHWM ${IDLE2_HWM} kB"
 
 export TOKEN RUN_ID="load-$$"
-echo "== (a) POST /v1/verify: $CONNECTIONS connections, $WRK_THREADS threads, ${DURATION} s each"
+echo "== (a) POST /v1/verify: $CONNECTIONS connections, $WRK_THREADS threads, ${DURATION} s each in $ROUNDS turns"
 export PASS_FILE=$WORK/pass.txt
 if ((WARMUP > 0)); then
     run_wrk warm-passkoopd "$HERE/post_verify.lua" "http://$SERVER" "$WARMUP" > /dev/null
     run_wrk warm-bare "$HERE/post_verify.lua" "http://$BARE_ADDRESS" "$WARMUP" > /dev/null
 fi
-c0=$(cpu_us "$SERVER_PID")
-VERIFY=$(run_wrk verify-passkoopd "$HERE/post_verify.lua" "http://$SERVER" "$DURATION")
-v_cpu=$(cpu_per_request "$c0" "$(cpu_us "$SERVER_PID")" "$VERIFY")
-echo "passkoopd : $VERIFY cpu_us_per_request=$v_cpu"
-c0=$(cpu_us "$BARE_PID")
-BASELINE=$(run_wrk verify-bare "$HERE/post_verify.lua" "http://$BARE_ADDRESS" "$DURATION")
-b_cpu=$(cpu_per_request "$c0" "$(cpu_us "$BARE_PID")" "$BASELINE")
-echo "bare      : $BASELINE cpu_us_per_request=$b_cpu"
+# The two servers take turns (ROUNDS slices of DURATION / ROUNDS seconds each), so a slow spell of
+# the machine weighs on both rather than on whichever ran during it.
+slice=$(( (DURATION + ROUNDS - 1) / ROUNDS ))
+v_lines="" b_lines="" v_cpu_total=0 b_cpu_total=0
+for ((round = 1; round <= ROUNDS; round++)); do
+    c0=$(cpu_us "$SERVER_PID")
+    line=$(run_wrk "verify-passkoopd-$round" "$HERE/post_verify.lua" "http://$SERVER" "$slice")
+    v_cpu_total=$((v_cpu_total + $(cpu_us "$SERVER_PID") - c0)) v_lines+="$line"$'\n'
+    echo "passkoopd round $round: $line"
+    c0=$(cpu_us "$BARE_PID")
+    line=$(run_wrk "verify-bare-$round" "$HERE/post_verify.lua" "http://$BARE_ADDRESS" "$slice")
+    b_cpu_total=$((b_cpu_total + $(cpu_us "$BARE_PID") - c0)) b_lines+="$line"$'\n'
+    echo "bare      round $round: $line"
+done
+VERIFY=$(combine_results <<< "$v_lines")
+BASELINE=$(combine_results <<< "$b_lines")
+v_cpu=$(awk -v c="$v_cpu_total" -v n="$(field "$VERIFY" requests)" 'BEGIN {printf "%.0f", c / n}')
+b_cpu=$(awk -v c="$b_cpu_total" -v n="$(field "$BASELINE" requests)" 'BEGIN {printf "%.0f", c / n}')
 read -r VERIFY_RSS VERIFY_HWM <<< "$(memory_of "$SERVER_PID")"
 kill -TERM "$BARE_PID" 2> /dev/null || true
 wait "$BARE_PID" 2> /dev/null || true
