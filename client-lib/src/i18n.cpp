@@ -27,6 +27,13 @@ Lang language_from_environment() {
     return lang;
 }
 
+std::optional<Lang> parse_language(std::string_view text) {
+    const std::string_view base = text.substr(0, text.find_first_of("_-."));
+    if (base == "fr") return Lang::fr;
+    if (base == "en") return Lang::en;
+    return std::nullopt;
+}
+
 std::string tr(const char* fr, const char* en) { return language() == Lang::en ? en : fr; }
 
 }  // namespace passkoop

@@ -177,13 +177,7 @@ Demo make_demo(const fs::path& dir, Config& config) {
         demo.cashier_token = tokens.create(Role::cashier, "Caisse 1 (démo)");
         demo.manager_token = tokens.create(Role::manager, "Responsable (démo)");
         // Earlier visits so that the limit of 3 shows: 2 for Sam, 3 for Noé.
-        std::array<std::uint8_t, 32> secret{};
-        randombytes_buf(secret.data(), secret.size());
-        {
-            std::ofstream out(*config.secret, std::ios::binary);
-            out.write(reinterpret_cast<const char*>(secret.data()), secret.size());
-        }
-        fs::permissions(*config.secret, fs::perms::owner_read | fs::perms::owner_write);
+        const auto secret = load_or_create_secret(*config.secret);
         int n = 0;
         for (const auto& [pass, visits] : {std::pair{&second_visit, 2}, {&regular, 3}}) {
             for (int i = 0; i < visits; ++i) {

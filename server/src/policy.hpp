@@ -4,7 +4,9 @@
 #include <passkoop/pass.hpp>
 #include <passkoop/registry.hpp>
 
+#include <array>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,5 +33,9 @@ std::int64_t window_start(const VisitorPolicy& policy, std::int64_t now);
 // The shop's pseudonymous key for a person: keyed BLAKE2b-128 of (coop, member) under the shop's
 // secret, in hex. Counts visits without storing who the visitor is.
 std::string visitor_key(const std::array<std::uint8_t, 32>& shop_secret, std::uint16_t coop, std::uint64_t member);
+
+// The shop's secret for visitor keys: 32 random bytes in a 0600 file beside the database, made
+// on first use (atomically: a crash never leaves a short secret), read afterwards.
+std::array<std::uint8_t, 32> load_or_create_secret(const std::filesystem::path& path);
 
 }  // namespace passkoop::server

@@ -124,11 +124,18 @@ class Shop {
   }
   // Types like a USB scanner: a fast burst of keys, then Enter, into whatever has the focus.
   async scan(text) {
+    await this.expectVerdict();
     await this.page.keyboard.type(text, { delay: 2 });
     await this.page.keyboard.press('Enter');
   }
+  // Notes the verdicts shown so far: the next verdict() waits for a newer one, never the last.
+  async expectVerdict() {
+    this.seenVerdicts = await this.page.evaluate(() => Number(document.getElementById('result').dataset.seq || 0));
+  }
   // Waits for a verdict after a scan and returns what the cashier sees.
   async verdict(color) {
+    await this.page.waitForFunction(
+      seen => Number(document.getElementById('result').dataset.seq || 0) > seen, this.seenVerdicts ?? -1);
     await this.page.waitForSelector(`#result[data-color="${color}"]:not([hidden])`);
     return this.page.evaluate(() => ({
       headline: document.getElementById('headline').textContent,

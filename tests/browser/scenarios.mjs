@@ -127,6 +127,7 @@ const scenarios = {
     // A cut-off scan asks to scan again; a pasted pass is checked without Enter.
     await shop.scan(shop.pass('red: truncated'));
     assert.equal((await shop.verdict('red')).reason, 'Lecture incomplète : scannez à nouveau');
+    await shop.expectVerdict();
     await page.evaluate(text => {
       const input = document.getElementById('scan');
       input.focus();
@@ -137,10 +138,20 @@ const scenarios = {
     }, shop.pass('red: revoked'));
     assert.equal((await shop.verdict('red')).reason, 'Pass révoqué (carte perdue ou membre parti)');
     // A scanner set to end with Tab instead of Enter.
+    await shop.expectVerdict();
     await page.keyboard.type(shop.pass('red: key_compromised'), { delay: 2 });
     await page.keyboard.press('Tab');
     assert.equal((await shop.verdict('red')).reason, 'Clé de la coopérative compromise : pass refusé');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'scan');
+    // A second scan arriving while the first is still being checked is checked next, not lost.
+    const before = await page.evaluate(() => Number(document.getElementById('result').dataset.seq));
+    await page.keyboard.type(shop.pass('red: revoked'));
+    await page.keyboard.press('Enter');
+    await page.keyboard.type(shop.pass('red: expired'));
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(seen => Number(document.getElementById('result').dataset.seq) >= seen + 2, before);
+    assert.equal((await shop.verdict('red')).reason, 'Pass expiré');
+    assert.equal(await page.inputValue('#scan'), '');
   },
 
   // A purchase of "12,50": in today's list with the running total, and in the ledger through the API,

@@ -187,6 +187,10 @@ TEST_CASE("cli group workflow from keygen to a verified pass with one encrypted 
     const CliRun keygen_a = ok({"keygen", "--out", p("a.key"), "--no-passphrase"});
     CHECK(contains(keygen_a.err, "ATTENTION"));
     CHECK(from_base64_exact<32>(trimmed(keygen_a.out)).has_value());
+    // A new key's passphrase from the environment has the prompt's minimum length; nothing is written.
+    const CliRun short_passphrase = expect_cli(2, {"keygen", "--out", p("b.key")}, CliEnv{.passphrase = "court"});
+    CHECK(contains(short_passphrase.err, "8 caractères"));
+    CHECK_FALSE(std::filesystem::exists(dir / "b.key"));
     const CliRun keygen_b = ok({"keygen", "--out", p("b.key")}, with_passphrase);
     CHECK_FALSE(contains(keygen_b.err, "ATTENTION"));
     const json b_file = json::parse(read_file(dir / "b.key"));
@@ -300,6 +304,9 @@ TEST_CASE("cli verify exit codes for an expired pass and a missing bundle") {
     CHECK(contains(missing_en.err, "no-such-bundle.json: cannot read"));
     const CliRun no_registry = expect_cli(2, {"verify", text});
     CHECK(contains(no_registry.err, "--registry"));
+    const CliRun unknown_language = expect_cli(2, {"--lang", "de", "verify", "--registry", g.p("bundle.json"), text});
+    CHECK(contains(unknown_language.err, "fr or en"));
+    CHECK(unknown_language.out.empty());
 }
 
 TEST_CASE("cli editing a signed draft drops its signatures with a notice") {

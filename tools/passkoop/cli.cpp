@@ -14,6 +14,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -143,7 +144,13 @@ void write_envelope_file(const fs::path& path, const Envelope& envelope) {
 }
 
 Passphrase ask_passphrase(const std::string& prompt, bool confirm) {
-    if (const char* env = std::getenv("PASSKOOP_PASSPHRASE")) return Passphrase(env);
+    if (const char* env = std::getenv("PASSKOOP_PASSPHRASE")) {
+        // A new key gets the same minimum from the environment as from the prompt.
+        if (confirm && std::strlen(env) < 8)
+            throw CliError(tr("PASSKOOP_PASSPHRASE trop courte pour une nouvelle clé (8 caractères au moins)",
+                              "PASSKOOP_PASSPHRASE too short for a new key (8 characters at least)"));
+        return Passphrase(env);
+    }
     FILE* tty = std::fopen("/dev/tty", "r+");
     if (tty == nullptr)
         throw CliError(tr("phrase de passe requise : pas de terminal, définissez PASSKOOP_PASSPHRASE",

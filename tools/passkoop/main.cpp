@@ -93,7 +93,12 @@ int main(int argc, char** argv) {
         const std::string a = argv[i];
         if ((a == "--lang" && i + 1 < argc) || a.starts_with("--lang=")) {
             const std::string value = a == "--lang" ? argv[++i] : a.substr(7);
-            set_language(value == "en" ? Lang::en : Lang::fr);
+            const auto lang = parse_language(value);
+            if (!lang) {
+                std::cerr << "passkoop : --lang " << value << " : fr ou en / fr or en\n";
+                return kExitUsage;
+            }
+            set_language(*lang);
             continue;
         }
         args.push_back(a);

@@ -2,6 +2,7 @@
 // The language is process-wide: set it once at start (from --lang or PASSKOOP_LANG).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,8 @@ void set_language(Lang lang);
 Lang language();
 // Reads PASSKOOP_LANG ("en" selects English; anything else French). Returns the choice.
 Lang language_from_environment();
+// "fr" or "en" (also "fr_FR", "en-GB", ...); nothing for any other text.
+std::optional<Lang> parse_language(std::string_view text);
 
 // Sets the language of the calling thread only, while it lives (nests; restores on exit).
 // For callers that choose a language per call, such as the C API, without racing on the
