@@ -169,8 +169,9 @@ private:
         auto request = std::make_shared<Request>(parser_->release());
         // The answer may come later from another thread (a visit, once on disk): it is written on
         // this connection's strand. `work` keeps io_.run() going meanwhile: on shutdown the answer
-        // must still be written.
-        auto work = net::prefer(server_.io_.get_executor(), net::execution::outstanding_work.tracked);
+        // must still be written. One guard per request, shared: copying a tracked executor instead
+        // would touch the scheduler's work count, shared by every thread, at each copy.
+        auto work = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(server_.io_.get_executor());
         auto handle = [self = shared_from_this(), request, work] {
             self->server_.api_.handle_async(*request, self->client_, [self, request, work](Response response) {
                 net::dispatch(self->stream_.get_executor(), [self, request, response = std::move(response)]() mutable {
