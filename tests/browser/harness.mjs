@@ -57,14 +57,15 @@ async function stopServer(child) {
 }
 
 // Runs `scenario(ctx)` with a server and a page; `ctx` holds helpers. Rejects on failure or timeout.
-export async function withShop(passkoopd, scenario, { timeoutMs = 90000 } = {}) {
+// `chromiumArgs` adds flags to the usual ones for this run only.
+export async function withShop(passkoopd, scenario, { timeoutMs = 90000, chromiumArgs = [] } = {}) {
   const { chromium } = loadPlaywright();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passkoop-browser-'));
   let server = null, context = null, timer = null;
   try {
     server = await startServer(passkoopd, dir);
     context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
+      executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...chromiumArgs],
       viewport: { width: 1000, height: 1100 }, locale: 'fr-FR', timeout: 30000
     });
     context.setDefaultTimeout(10000);

@@ -229,6 +229,109 @@ const scenarios = {
     await page.waitForSelector('#camera-status:text("Caméra non disponible")');
   },
 
+  // The camera button on a till without a scanner. Headless Chromium on Linux has no BarcodeDetector:
+  // a stand-in reads nothing for two frames, then the pass it is given; the camera itself is
+  // Chromium's fake device (a test pattern), allowed without asking.
+  'camera': async (shop, artefacts) => {
+    const { page } = shop;
+    await page.addInitScript(text => {
+      const seen = window.cameraSeen = { text, delay: 0, detectors: 0, detects: 0, streams: [], frames: [] };
+      const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = async constraints => {
+        const stream = await getUserMedia(constraints);
+        seen.streams.push(stream);
+        return stream;
+      };
+      window.BarcodeDetector = class {
+        static async getSupportedFormats() { return ['qr_code']; }
+        constructor(options) { this.calls = 0; seen.detectors++; seen.formats = options && options.formats; }
+        async detect(video) {
+          this.calls++;
+          seen.detects++;
+          seen.frames.push({
+            width: video.videoWidth, playing: !video.paused,
+            tracks: video.srcObject ? video.srcObject.getVideoTracks().map(t => t.readyState) : [],
+            box: !document.getElementById('camera-box').hidden,
+            status: document.getElementById('camera-status').textContent
+          });
+          const calls = this.calls;
+          if (seen.delay) await new Promise(r => setTimeout(r, seen.delay));
+          return calls <= 2 || !seen.text ? [] : [{ rawValue: seen.text, format: 'qr_code' }];
+        }
+      };
+    }, shop.pass('green: valid, allowed'));
+    await shop.signIn();
+    const seen = () => page.evaluate(() => ({
+      detectors: cameraSeen.detectors, detects: cameraSeen.detects, formats: cameraSeen.formats,
+      frames: cameraSeen.frames, streams: cameraSeen.streams.length,
+      live: cameraSeen.streams.flatMap(s => s.getTracks()).filter(t => t.readyState !== 'ended').length,
+      box: !document.getElementById('camera-box').hidden,
+      status: document.getElementById('camera-status').textContent
+    }));
+    // Stopped after a hit: every track ended, the box closed and nothing read any more.
+    const assertStopped = async () => {
+      const s = await seen();
+      assert.equal(s.live, 0, `no live camera track left (${s.streams} streams opened)`);
+      assert.equal(s.box, false, 'the camera box is closed');
+      assert.equal(s.status, '');
+      await page.waitForTimeout(700);
+      assert.equal((await seen()).detects, s.detects, 'no reading after the camera stopped');
+      return s;
+    };
+
+    // A valid pass held to the camera: green with the coop, like a scanner, the record form ready.
+    await shop.expectVerdict();
+    await page.click('#camera');
+    const v = await shop.verdict('green');
+    assert.equal(v.headline, 'ACCEPTÉ');
+    assert.equal(v.reason, 'Visiteur accepté');
+    assert.equal(v.icon, '✔');
+    assert.match(v.details, /La Louve/);
+    assert.match(v.details, /Camille D\. · n° 4242/);
+    let s = await assertStopped();
+    assert.deepEqual(s.formats, ['qr_code']);
+    assert.equal(s.streams, 1);
+    assert.equal(s.detects, 3, 'two empty frames, then the pass');
+    const frame = s.frames[0];
+    assert.ok(frame.width > 0 && frame.playing, `the video plays the camera (${JSON.stringify(frame)})`);
+    assert.deepEqual(frame.tracks, ['live']);
+    assert.equal(frame.box, true, 'the camera box is shown while looking');
+    assert.equal(frame.status, 'Montrez le QR code à la caméra…');
+    assert.ok(await page.isVisible('#record'), 'the record form opens');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'amount', 'the amount field is ready');
+    await shop.screenshot(artefacts, 'camera.png');
+
+    // An expired pass, with the button clicked twice and readings slower than the camera's pace
+    // (so several are under way when one finds the pass): red, checked once, one camera only,
+    // and back to the scan field.
+    await page.evaluate(text => { cameraSeen.text = text; cameraSeen.delay = 600; }, shop.pass('red: expired'));
+    await shop.expectVerdict();
+    await page.click('#camera', { clickCount: 2 });
+    assert.equal((await shop.verdict('red')).reason, 'Pass expiré');
+    s = await assertStopped();
+    assert.equal(s.streams, 2, 'the second click opened no second camera');
+    assert.equal(s.detectors, 2);
+    await page.waitForTimeout(500);
+    assert.equal(await page.evaluate(() => Number(document.getElementById('result').dataset.seq)), shop.seenVerdicts + 1,
+      'the pass is checked once');
+    assert.ok(await page.isHidden('#record'));
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'scan', 'the scan field has the focus again');
+
+    // Nothing to read: the stop button ends the camera and gives the focus back to the scan field.
+    await page.evaluate(() => { cameraSeen.text = null; cameraSeen.delay = 0; });
+    await page.click('#camera');
+    await page.waitForSelector('#camera-box', { state: 'visible' });
+    await page.waitForSelector('#camera-status:text("Montrez le QR code")');
+    await page.click('#camera-stop');
+    s = await seen();
+    assert.equal(s.live, 0, 'the stop button ends the camera');
+    assert.equal(s.box, false);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'scan', 'the scan field has the focus again');
+    // The scanner still works after the camera.
+    await shop.scan(shop.pass('green: valid, allowed'));
+    assert.match((await shop.verdict('green')).details, /La Louve/);
+  },
+
   // Coopalim allows 3 visits: the 3rd is orange (last allowed), the 4th red; a manager override
   // records it anyway, marked as such.
   'visit-limit': async (shop, artefacts) => {
@@ -296,6 +399,11 @@ const scenarios = {
   }
 };
 
+// Chromium flags some scenarios need on top of the usual ones.
+const chromiumArgs = {
+  camera: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream']
+};
+
 const [passkoopd, artefacts, name] = process.argv.slice(2);
 if (name === 'list') {
   console.log(Object.keys(scenarios).join('\n'));
@@ -307,7 +415,7 @@ if (!passkoopd || !artefacts || !scenarios[name]) {
 }
 const started = Date.now();
 try {
-  await withShop(passkoopd, shop => scenarios[name](shop, artefacts));
+  await withShop(passkoopd, shop => scenarios[name](shop, artefacts), { chromiumArgs: chromiumArgs[name] });
   console.log(`${name}: ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 } catch (e) {
   console.error(`${name}: FAILED\n${e.stack || e}`);
