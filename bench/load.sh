@@ -19,20 +19,20 @@
 #       and after (b).
 # Every process it starts is stopped on exit. Total time ~ 3 x (DURATION + WARMUP) + 15 s.
 #
-# Settings (environment): DURATION=15 WARMUP=3 CONNECTIONS=64 WRK_THREADS=2 IDLE_WAIT=12 ROUNDS=3
+# Settings (environment): DURATION=30 WARMUP=3 CONNECTIONS=64 WRK_THREADS=2 IDLE_WAIT=12 ROUNDS=6
 #   VISIT_PASSES=many|one  many (default): the visits cycle through 1000 members' passes, like a
 #                          shop's visitors; one: every visit uses the single pass of pass.txt
 #   KEEP=1                 keep the temporary directory (logs, ledger) and print its path
 set -euo pipefail
 
 BUILD=${1:-build}
-DURATION=${DURATION:-15}
+DURATION=${DURATION:-30}
 WARMUP=${WARMUP:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 VISIT_PASSES=${VISIT_PASSES:-many}
 IDLE_WAIT=${IDLE_WAIT:-12}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-6}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 PASSKOOPD=$BUILD/server/passkoopd
