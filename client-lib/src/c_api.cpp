@@ -227,9 +227,7 @@ int passkoop_verify_json(const passkoop_verifier* verifier, const char* text, si
     try {
         const ThreadLanguage scope(lang_of(lang));
         const Verification v = verify_pass(bytes_view(text, text_len), verifier->bundle, unix_time, verifier->options);
-        const std::string json_text =
-            verification_to_json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        return write_whole(json_text, buf, buf_size, needed);
+        return write_whole(verification_json_text(v), buf, buf_size, needed);
     } catch (...) {
         return status_of_exception();
     }

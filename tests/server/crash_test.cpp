@@ -28,56 +28,10 @@ constexpr int kClients = 8;
 constexpr int kMaxPerThread = 600;  // caps the rows of one round whatever the machine's speed
 constexpr auto kRequestTimeout = std::chrono::seconds(60);
 
-struct CommandResult {
-    int exit_code = -1;
-    std::string out;
-};
-
-// Runs passkoopd with `args`; captures stdout, appends stderr to `err_log`.
-CommandResult run_passkoopd(const std::vector<std::string>& args, const std::filesystem::path& err_log) {
-    std::vector<std::string> full = {PASSKOOPD};
-    full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error("pipe");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    posix_spawn_file_actions_addclose(&actions, fds[1]);
-    posix_spawn_file_actions_addopen(&actions, 2, err_log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, PASSKOOPD, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    CommandResult result;
-    if (rc != 0) {
-        ::close(fds[0]);
-        throw std::runtime_error("cannot start passkoopd");
-    }
-    char buffer[4096];
-    for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) != 0;) {
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        result.out.append(buffer, static_cast<std::size_t>(n));
-    }
-    ::close(fds[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return result;
-}
-
 std::string create_token(const std::filesystem::path& db, const std::string& role, const std::string& name,
-                         const std::filesystem::path& err_log) {
-    const CommandResult r = run_passkoopd({"token", "create", "--db", db.string(), "--role", role, "--name", name}, err_log);
-    if (r.exit_code != 0) throw std::runtime_error("token create failed: " + read_file(err_log));
+                         const std::filesystem::path& dir) {
+    const CommandResult r = run_passkoopd({"token", "create", "--db", db.string(), "--role", role, "--name", name}, dir);
+    if (r.exit_code != 0) throw std::runtime_error("token create failed: " + r.err);
     std::string token = r.out;
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
     return token;
@@ -167,8 +121,8 @@ TEST_CASE("passkoopd acknowledged visits survive SIGKILL exactly once") {
     const auto bundle = dir / "bundle.json";
     const auto db = dir / "ledger.db";
     write_file(bundle, net.bundle());
-    const std::string cashier = create_token(db, "cashier", "Caisse crash", dir / "tokens.log");
-    const std::string manager = create_token(db, "manager", "Responsable crash", dir / "tokens.log");
+    const std::string cashier = create_token(db, "cashier", "Caisse crash", dir.path);
+    const std::string manager = create_token(db, "manager", "Responsable crash", dir.path);
     REQUIRE(!cashier.empty());
     REQUIRE(!manager.empty());
     const std::vector<std::string> passes = cagette_passes(net, kClients);
@@ -324,10 +278,9 @@ TEST_CASE("passkoopd acknowledged visits survive SIGKILL exactly once") {
         const int status = server.stop(SIGTERM);
         CHECK(WIFEXITED(status));
         CHECK(WEXITSTATUS(status) == 0);
-        const CommandResult verify = run_passkoopd({"--lang", "en", "ledger", "verify", "--db", db.string()}, dir / "verify.log");
-        const std::string verify_log = read_file(dir / "verify.log");
+        const CommandResult verify = run_passkoopd({"--lang", "en", "ledger", "verify", "--db", db.string()}, dir.path);
         CAPTURE(verify.out);
-        CAPTURE(verify_log);
+        CAPTURE(verify.err);
         CHECK(verify.exit_code == 0);
         CHECK(verify.out.find("intact: " + std::to_string(all_keys.size()) + " row") != std::string::npos);
     }
@@ -339,8 +292,8 @@ TEST_CASE("passkoopd batch of 500 visits cut by SIGKILL replays each row exactly
     const auto bundle = dir / "bundle.json";
     const auto db = dir / "ledger.db";
     write_file(bundle, net.bundle());
-    const std::string cashier = create_token(db, "cashier", "Caisse hors ligne", dir / "tokens.log");
-    const std::string manager = create_token(db, "manager", "Responsable", dir / "tokens.log");
+    const std::string cashier = create_token(db, "cashier", "Caisse hors ligne", dir.path);
+    const std::string manager = create_token(db, "manager", "Responsable", dir.path);
     const std::vector<std::string> passes = cagette_passes(net, 10);
     const std::vector<std::string> serve = {"serve", "--registry", bundle.string(), "--coop", "7", "--db", db.string()};
     constexpr int kRows = 500;
@@ -447,8 +400,9 @@ TEST_CASE("passkoopd batch of 500 visits cut by SIGKILL replays each row exactly
         const int status = server.stop(SIGTERM);
         CHECK(WIFEXITED(status));
         CHECK(WEXITSTATUS(status) == 0);
-        const CommandResult verify = run_passkoopd({"--lang", "en", "ledger", "verify", "--db", db.string()}, dir / "verify.log");
+        const CommandResult verify = run_passkoopd({"--lang", "en", "ledger", "verify", "--db", db.string()}, dir.path);
         CAPTURE(verify.out);
+        CAPTURE(verify.err);
         CHECK(verify.exit_code == 0);
         CHECK(verify.out.find("intact: " + std::to_string(all_keys.size()) + " row") != std::string::npos);
     }

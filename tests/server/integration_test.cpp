@@ -20,48 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-struct CommandResult {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-// Runs passkoopd with `args` to completion (killed after 30 s), capturing stdout and stderr.
-CommandResult run_passkoopd(const std::vector<std::string>& args, const TempDir& dir) {
-    static std::atomic<int> counter{0};
-    const int n = ++counter;
-    const auto out_path = dir / ("cmd-" + std::to_string(n) + ".out");
-    const auto err_path = dir / ("cmd-" + std::to_string(n) + ".err");
-    std::vector<std::string> full = {PASSKOOPD};
-    full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, PASSKOOPD, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    REQUIRE(rc == 0);
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    CommandResult result;
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = read_file(out_path);
-    result.err = read_file(err_path);
-    return result;
-}
-
 std::string trimmed(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
     return s;
@@ -159,7 +117,7 @@ struct Shop {
         manager = create_token("manager", "Dominique");
     }
     std::string create_token(const std::string& role, const std::string& name) {
-        const CommandResult r = run_passkoopd({"token", "create", "--db", db.string(), "--role", role, "--name", name}, dir);
+        const CommandResult r = run_passkoopd({"token", "create", "--db", db.string(), "--role", role, "--name", name}, dir.path);
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
         const std::string token = trimmed(r.out);
@@ -652,7 +610,7 @@ TEST_CASE("integration SIGTERM answers the request in flight and exits 0") {
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
     CHECK(server->log().find("passkoopd stopped cleanly") != std::string::npos);
-    const CommandResult verify = run_passkoopd({"--lang", "en", "ledger", "verify", "--db", shop.db.string()}, shop.dir);
+    const CommandResult verify = run_passkoopd({"--lang", "en", "ledger", "verify", "--db", shop.db.string()}, shop.dir.path);
     CHECK(verify.exit_code == 0);
     CHECK(verify.out.find("Chain intact: " + std::to_string(kRows) + " row(s)") != std::string::npos);
 }
@@ -664,18 +622,18 @@ TEST_CASE("integration backup while serving passes ledger verify") {
     for (int i = 0; i < 12; ++i)
         REQUIRE(server->request("POST", "/v1/visits", purchase(shop.net.pass(7, 50 + static_cast<std::uint64_t>(i)), "b-" + std::to_string(i)).dump(), cashier).status == 201);
     const auto copy = shop.dir / "copy.db";
-    const CommandResult backup = run_passkoopd({"--lang", "en", "backup", "--db", shop.db.string(), "--out", copy.string()}, shop.dir);
+    const CommandResult backup = run_passkoopd({"--lang", "en", "backup", "--db", shop.db.string(), "--out", copy.string()}, shop.dir.path);
     INFO(backup.err);
     CHECK(backup.exit_code == 0);
     // The server keeps serving during and after the backup.
     CHECK(server->request("POST", "/v1/visits", declared(7, "after-backup").dump(), cashier).status == 201);
-    const CommandResult verify = run_passkoopd({"--lang", "en", "ledger", "verify", "--db", copy.string()}, shop.dir);
+    const CommandResult verify = run_passkoopd({"--lang", "en", "ledger", "verify", "--db", copy.string()}, shop.dir.path);
     CHECK(verify.exit_code == 0);
     CHECK(verify.out.find("Chain intact: 12 row(s)") != std::string::npos);
     // A second backup to the same place is refused rather than overwriting.
-    CHECK(run_passkoopd({"backup", "--db", shop.db.string(), "--out", copy.string()}, shop.dir).exit_code == 2);
+    CHECK(run_passkoopd({"backup", "--db", shop.db.string(), "--out", copy.string()}, shop.dir.path).exit_code == 2);
     CHECK(server->stop(SIGTERM) == 0);
-    const CommandResult live = run_passkoopd({"--lang", "en", "ledger", "verify", "--db", shop.db.string()}, shop.dir);
+    const CommandResult live = run_passkoopd({"--lang", "en", "ledger", "verify", "--db", shop.db.string()}, shop.dir.path);
     CHECK(live.exit_code == 0);
     CHECK(live.out.find("Chain intact: 13 row(s)") != std::string::npos);
 }

@@ -11,11 +11,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <regex>
 #include <thread>
@@ -64,6 +66,61 @@ inline HttpResult http_request(unsigned short port, const std::string& method, c
     return out;
 }
 
+// Starts passkoopd with `args`: stdin from /dev/null, stdout written to `out`, stderr appended to `err`.
+inline pid_t spawn_passkoopd(const std::vector<std::string>& args, const std::filesystem::path& out,
+                             const std::filesystem::path& err) {
+    std::vector<std::string> full = {PASSKOOPD};
+    full.insert(full.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : full) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, PASSKOOPD, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("cannot start passkoopd");
+    return pid;
+}
+
+// Waits for `pid` to end, killing it with SIGKILL after `timeout`; returns the waitpid status.
+inline int wait_for_exit(pid_t pid, std::chrono::seconds timeout) {
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return status;
+}
+
+struct CommandResult {
+    int exit_code = -1;  // -1: ended by a signal
+    std::string out, err;
+};
+
+// Runs a passkoopd command to completion (killed after 60 s); its stdout and stderr go through
+// numbered files in `dir`.
+inline CommandResult run_passkoopd(const std::vector<std::string>& args, const std::filesystem::path& dir) {
+    static std::atomic<int> counter{0};
+    const int n = ++counter;
+    const auto out_path = dir / ("cmd-" + std::to_string(n) + ".out");
+    const auto err_path = dir / ("cmd-" + std::to_string(n) + ".err");
+    const int status = wait_for_exit(spawn_passkoopd(args, out_path, err_path), std::chrono::seconds(60));
+    CommandResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.out = read_file(out_path);
+    result.err = read_file(err_path);
+    return result;
+}
+
 class ServerProcess {
 public:
     // `args` follow "passkoopd", e.g. {"serve", "--registry", ..., "--coop", "12", "--db", ...}.
@@ -73,19 +130,7 @@ public:
             args.push_back("--listen");
             args.push_back("127.0.0.1:0");
         }
-        std::vector<std::string> full = {PASSKOOPD};
-        full.insert(full.end(), args.begin(), args.end());
-        std::vector<char*> argv;
-        for (auto& a : full) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        const int rc = posix_spawn(&pid_, PASSKOOPD, &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) throw std::runtime_error("cannot start passkoopd");
+        pid_ = spawn_passkoopd(args, "/dev/null", log_);
         // The server logs "http://127.0.0.1:PORT" once it listens.
         const std::regex listening(R"(http://127\.0\.0\.1:(\d+))");
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -119,16 +164,7 @@ public:
     int stop(int sig) {
         if (pid_ <= 0) return 0;
         ::kill(pid_, sig);
-        int status = 0;
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (waitpid(pid_, &status, WNOHANG) == 0) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                ::kill(pid_, SIGKILL);
-                waitpid(pid_, &status, 0);
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
+        const int status = wait_for_exit(pid_, std::chrono::seconds(20));
         pid_ = -1;
         return status;
     }

@@ -110,11 +110,6 @@ std::string payload_with_raw(std::string payload, const std::string& from, const
     return payload;
 }
 
-struct LanguageScope {
-    explicit LanguageScope(Lang lang) { set_language(lang); }
-    ~LanguageScope() { set_language(Lang::fr); }
-};
-
 }  // namespace
 
 TEST_CASE("registry payload round trip keeps every field") {
@@ -274,7 +269,7 @@ TEST_CASE("registry payload rejects floats in unknown fields and in exponent not
 }
 
 TEST_CASE("registry payload rejection reason for floats and big integers") {
-    const LanguageScope english(Lang::en);
+    const ThreadLanguage english(Lang::en);
     json doc = payload_json(rich_registry());
     doc["coops"][2]["latitude_e6"] = 43.610769;
     CHECK(rejection(doc) == "registry.coops[2].latitude_e6 : decimal number not allowed");

@@ -78,11 +78,6 @@ struct Scene {
     }
 };
 
-struct LanguageScope {
-    explicit LanguageScope(Lang lang) { set_language(lang); }
-    ~LanguageScope() { set_language(Lang::fr); }
-};
-
 std::string joined(const std::vector<std::string>& lines) {
     std::string out;
     for (const auto& l : lines) out += l + "\n";
@@ -499,7 +494,7 @@ TEST_CASE("revocations warnings are written in the current language") {
     const TrustedBundle fr = s.load(lists);
     REQUIRE(fr.warnings.size() == 1);
     CHECK(fr.warnings[0].find("ignorée") != std::string::npos);
-    const LanguageScope english(Lang::en);
+    const ThreadLanguage english(Lang::en);
     const TrustedBundle en = s.load(lists);
     REQUIRE(en.warnings.size() == 1);
     CHECK(en.warnings[0].find("ignored") != std::string::npos);

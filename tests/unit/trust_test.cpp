@@ -16,11 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-struct LanguageScope {
-    explicit LanguageScope(Lang lang) { set_language(lang); }
-    ~LanguageScope() { set_language(Lang::fr); }
-};
-
 // "accepted" or the failure's stable name, so that CHECK prints something readable.
 std::string outcome(const std::expected<Registry, TrustError>& r) {
     return r ? std::string("accepted") : std::string(to_string(r.error().failure));
@@ -124,7 +119,7 @@ TEST_CASE("trust not_enough_signatures detail shows the count found and the coun
         CHECK(r.error().detail.find("1 signature(s) valide(s) distincte(s) sur 2 requise(s)") != std::string::npos);
     }
     {
-        const LanguageScope english(Lang::en);
+        const ThreadLanguage english(Lang::en);
         const auto r = accept_registry(env, {}, nullptr);
         REQUIRE_FALSE(r.has_value());
         CAPTURE(r.error().detail);

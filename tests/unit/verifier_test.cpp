@@ -17,11 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-struct LanguageScope {
-    explicit LanguageScope(Lang lang) { set_language(lang); }
-    ~LanguageScope() { set_language(Lang::fr); }
-};
-
 // The network's bundle, checked on 2026-11-21 at midnight UTC unless a test says otherwise.
 struct Scene {
     Network net;
@@ -517,7 +512,7 @@ TEST_CASE("verify messages are French by default and English on request") {
     for (int i = 0; i < kResultCodeCount; ++i) french.push_back(message(static_cast<ResultCode>(i)));
     const std::string french_repair = message(Warning::keyboard_layout_repaired);
     {
-        const LanguageScope english(Lang::en);
+        const ThreadLanguage english(Lang::en);
         CHECK(message(ResultCode::valid) == "Valid pass");
         CHECK(message(ResultCode::expired) == "Pass expired");
         CHECK(message(Warning::registry_stale, instant("2026-11-01T10:00:00Z")) ==
