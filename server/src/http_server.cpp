@@ -173,8 +173,13 @@ private:
         // would touch the scheduler's work count, shared by every thread, at each copy.
         auto work = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(server_.io_.get_executor());
         auto handle = [self = shared_from_this(), request, work] {
-            self->server_.api_.handle_async(*request, self->client_, [self, request, work](Response response) {
-                net::dispatch(self->stream_.get_executor(), [self, request, response = std::move(response)]() mutable {
+            self->server_.api_.handle_async(*request, self->client_, [self, request, work](Response response) mutable {
+                // Called once, maybe on the ledger's writer thread: the session and the work guard
+                // move into the handler, so that thread holds neither afterwards. Were it to drop
+                // the last of them, the server could stop and be destroyed while it still ran.
+                const auto executor = self->stream_.get_executor();
+                net::dispatch(executor, [self = std::move(self), request = std::move(request), work = std::move(work),
+                                         response = std::move(response)]() mutable {
                     self->write(std::move(response), request->method_string(), Api::route_of(request->target()));
                 });
             });

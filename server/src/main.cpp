@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <fstream>
 #include <iostream>
 
@@ -243,6 +244,8 @@ int run(std::vector<std::string> args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A closed log pipe (journald restarting) must give write errors, not kill the server.
+    std::signal(SIGPIPE, SIG_IGN);
     passkoop::language_from_environment();
     std::vector<std::string> args;
     for (int i = 1; i < argc; ++i) {

@@ -607,6 +607,8 @@ TEST_CASE("integration SIGTERM answers the request in flight and exits 0") {
     CHECK(created == kRows);
     if (!answered_after_signal) MESSAGE("the batch finished before SIGTERM: the in-flight case was not exercised");
     const int status = server->stop(0);  // signal 0: no second SIGTERM, just wait for the exit
+    INFO("wait status " << status << (WIFSIGNALED(status) ? " (signal " + std::to_string(WTERMSIG(status)) + ")" : "")
+                        << ", log:\n" << server->log());
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
     CHECK(server->log().find("passkoopd stopped cleanly") != std::string::npos);
