@@ -1,0 +1,33 @@
+#include <passkoop/json_limits.hpp>
+
+namespace passkoop {
+
+std::size_t json_nesting_depth(std::string_view text, std::size_t limit) {
+    std::size_t depth = 0, deepest = 0;
+    bool in_string = false, escaped = false;
+    for (const char c : text) {
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') in_string = false;
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > deepest && (deepest = depth) > limit) return deepest;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+std::expected<nlohmann::json, JsonProblem> parse_json_bounded(std::string_view text, std::size_t max_depth) {
+    if (json_nesting_depth(text, max_depth) > max_depth) return std::unexpected(JsonProblem::too_deep);
+    nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+    if (doc.is_discarded()) return std::unexpected(JsonProblem::invalid);
+    return doc;
+}
+
+}  // namespace passkoop
