@@ -14,7 +14,10 @@ void ensure_sodium() {
     if (sodium_init() < 0) throw std::runtime_error("libsodium could not be initialised");
 }
 
+// libsodium's codecs take no null pointer, and an empty view or input may carry one: the empty
+// cases are answered here.
 std::string to_hex(ByteView bytes) {
+    if (bytes.empty()) return {};
     std::string out(bytes.size() * 2 + 1, '\0');
     sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
     out.pop_back();
@@ -23,6 +26,7 @@ std::string to_hex(ByteView bytes) {
 
 std::optional<Bytes> from_hex(std::string_view hex) {
     if (hex.size() % 2 != 0) return std::nullopt;
+    if (hex.empty()) return Bytes{};
     Bytes out(hex.size() / 2);
     std::size_t written = 0;
     const char* end = nullptr;
@@ -33,6 +37,7 @@ std::optional<Bytes> from_hex(std::string_view hex) {
 }
 
 std::string to_base64(ByteView bytes) {
+    if (bytes.empty()) return {};
     const auto variant = sodium_base64_VARIANT_ORIGINAL;
     std::string out(sodium_base64_ENCODED_LEN(bytes.size(), variant), '\0');
     sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), variant);
@@ -42,6 +47,7 @@ std::string to_base64(ByteView bytes) {
 
 std::optional<Bytes> from_base64(std::string_view b64) {
     if (b64.size() % 4 != 0) return std::nullopt;
+    if (b64.empty()) return Bytes{};
     Bytes out(b64.size() / 4 * 3);
     std::size_t written = 0;
     const char* end = nullptr;

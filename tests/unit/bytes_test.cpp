@@ -1,6 +1,7 @@
 #include "support.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 #include <sodium.h>
 
 #include <array>
@@ -268,4 +269,15 @@ TEST_CASE("equal_constant_time compares contents and sizes") {
     const Hash256 h1 = blake2b256(as_bytes("x")), h2 = blake2b256(as_bytes("x")), h3 = blake2b256(as_bytes("y"));
     CHECK(equal_constant_time(h1, h2));
     CHECK_FALSE(equal_constant_time(h1, h3));
+}
+
+// UBSan: the empty inputs used to reach libsodium's codecs with a null pointer.
+TEST_CASE("empty base64 and hex round trip without a null pointer reaching libsodium") {
+    CHECK(to_base64(ByteView{}) == "");
+    CHECK(to_hex(ByteView{}) == "");
+    CHECK(from_base64(std::string_view{}).value().empty());
+    CHECK(from_hex(std::string_view{}).value().empty());
+    const auto env = envelope_from_json(nlohmann::json{{"payloadType", "x"}, {"payload", ""}, {"signatures", nlohmann::json::array()}});
+    REQUIRE(env.has_value());
+    CHECK(env->payload.empty());
 }
