@@ -58,6 +58,7 @@ Verification verify_reading(std::string_view text, const TrustedBundle& bundle, 
     if (!verify_typed(kPassPayloadType, signed_part, p.signature, key->public_key))
         return v.code = ResultCode::bad_signature, v;
     if (p.issued_day < key->not_before || p.issued_day > key->not_after) return v.code = ResultCode::key_not_valid, v;
+    if (p.expiry_day > key->not_after + v.coop->policy.pass_days_limit()) return v.code = ResultCode::key_not_valid, v;
     // One day of tolerance for a till whose clock runs slightly behind the issuer's.
     if (v.today < static_cast<std::int64_t>(p.issued_day) - 1) return v.code = ResultCode::not_yet_valid, v;
     if (v.today > p.expiry_day) return v.code = ResultCode::expired, v;

@@ -282,6 +282,24 @@ TEST_CASE("verify a pass signed with the wrong key or altered is bad_signature")
     CHECK(s.code(encode_text(cross.to_binary())) == "bad_signature");
 }
 
+// A leaked retired key must not mint passes valid until 2199.
+TEST_CASE("verify a pass expiring beyond its key's not_after plus max_pass_days is key_not_valid") {
+    Scene s;
+    // Coopalim's key 1 was retired with not_after 2025-12-31; the default allows 730 days more.
+    CHECK(s.code(signed_text(make_pass(3, 1, 33, "2025-06-01", "2027-12-31"), s.net.coopalim_old)) == "valid");
+    CHECK(s.code(signed_text(make_pass(3, 1, 33, "2025-06-01", "2028-01-01"), s.net.coopalim_old)) == "key_not_valid");
+    CHECK(s.code(signed_text(make_pass(3, 1, 33, "2025-06-01", "2150-01-01"), s.net.coopalim_old)) == "key_not_valid");
+    // The coop's policy may allow longer passes.
+    Network longer;
+    longer.registry.find_coop(3)->policy.max_pass_days = 3650;
+    s.bundle = longer.trusted();
+    CHECK(s.code(signed_text(make_pass(3, 1, 33, "2025-06-01", "2028-01-01"), s.net.coopalim_old)) == "valid");
+    CHECK(s.code(signed_text(make_pass(3, 1, 33, "2025-06-01", "2036-01-01"), s.net.coopalim_old)) == "key_not_valid");
+    // The field round trips through the registry payload, and is written only when set.
+    CHECK(parse_registry_payload(registry_payload(longer.registry))->find_coop(3)->policy.max_pass_days == 3650);
+    CHECK(registry_payload(s.net.registry).find("max_pass_days") == std::string::npos);
+}
+
 TEST_CASE("verify a pass issued outside its key's validity is key_not_valid") {
     const Scene s;
     // Coopalim's key 1 was retired with not_after 2025-12-31.

@@ -18,6 +18,7 @@ namespace passkoop {
 inline constexpr std::size_t kMaxAdmins = 64;
 inline constexpr std::size_t kMaxCoops = 65535;
 inline constexpr std::size_t kMaxKeysPerCoop = 255;
+inline constexpr std::int64_t kDefaultMaxPassDays = 730;
 
 enum class KeyStatus { active, retired, compromised };
 std::string_view to_string(KeyStatus status);
@@ -39,6 +40,10 @@ struct VisitorPolicy {
     bool accepts_all_coops = true;
     std::vector<std::uint16_t> accepted_coops;  // when !accepts_all_coops
     std::string note;
+    // A pass whose expiry is later than its key's not_after plus this many days is refused, so a
+    // leaked retired key cannot mint passes valid for decades. Written only when set.
+    std::optional<std::int64_t> max_pass_days;
+    std::int64_t pass_days_limit() const { return max_pass_days.value_or(kDefaultMaxPassDays); }
 };
 
 struct Coop {
@@ -91,7 +96,7 @@ std::string registry_payload(const Registry& registry);
 std::string slugify(std::string_view name);
 
 // Shared by every payload parser: true if `json` holds only strings, integers with |n| < 2^53,
-// booleans, null, arrays and objects. `where` receives the path of the first offender relative
+// booleans, null, arrays and objects, nested at most kMaxJsonDepth deep. `where` receives the path of the first offender relative
 // to `json`, then its reason: ".coops[0].latitude_e6 : <reason>" (" : <reason>" at the root).
 [[nodiscard]] bool has_only_exact_values(const nlohmann::json& json, std::string& where);
 
