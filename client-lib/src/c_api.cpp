@@ -163,16 +163,16 @@ int passkoop_verifier_new(const void* bundle, size_t bundle_len, const void* anc
             return fail(PASSKOOP_ERROR_INVALID_ARGUMENT, "invalid_argument: grace_days outside 0..3650");
         ensure_sodium();
 
-        // A pinned registry must at least carry its own admins' threshold, as the CLI's --pin.
-        std::optional<TrustAnchor> pinned;
+        // A pinned registry or saved trust state must at least carry its own admins' threshold,
+        // as the CLI's --pin.
+        std::optional<TrustState> pinned;
         if (anchor != nullptr) {
-            auto envelope = parse_envelope_text(bytes_view(anchor, anchor_len));
-            if (!envelope) return fail(PASSKOOP_ERROR_ANCHOR_REJECTED, reason(envelope.error()));
-            auto registry = accept_registry(*envelope, {}, nullptr);
-            if (!registry) return fail(PASSKOOP_ERROR_ANCHOR_REJECTED, reason(registry.error()));
-            pinned = TrustAnchor{std::move(*registry), envelope->payload_hash()};
+            auto state = read_trust_state(bytes_view(anchor, anchor_len));
+            if (!state) return fail(PASSKOOP_ERROR_ANCHOR_REJECTED, reason(state.error()));
+            pinned = std::move(*state);
         }
-        auto loaded = load_bundle(bytes_view(bundle, bundle_len), pinned ? &*pinned : nullptr);
+        auto loaded = pinned ? load_bundle(bytes_view(bundle, bundle_len), *pinned)
+                             : load_bundle(bytes_view(bundle, bundle_len), nullptr);
         if (!loaded) return fail(PASSKOOP_ERROR_BUNDLE_REJECTED, reason(loaded.error()));
 
         auto verifier = std::make_unique<passkoop_verifier>();
@@ -201,6 +201,20 @@ int passkoop_verifier_registry_envelope(const passkoop_verifier* verifier, char*
     } catch (...) {
         return status_of_exception();
     }
+}
+
+int passkoop_verifier_trust_state(const passkoop_verifier* verifier, char* buf, size_t buf_size, size_t* needed) noexcept {
+    if (needed != nullptr) *needed = 0;
+    if (verifier == nullptr || (buf == nullptr && buf_size > 0)) return PASSKOOP_ERROR_INVALID_ARGUMENT;
+    try {
+        return write_whole(trust_state_text(verifier->bundle), buf, buf_size, needed);
+    } catch (...) {
+        return status_of_exception();
+    }
+}
+
+int64_t passkoop_verifier_revocations_held_back(const passkoop_verifier* verifier) noexcept {
+    return verifier == nullptr ? -1 : static_cast<int64_t>(verifier->bundle.revocations_held_back.size());
 }
 
 int passkoop_verify(const passkoop_verifier* verifier, const char* text, size_t text_len, int64_t unix_time,

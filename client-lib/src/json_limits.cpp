@@ -1,3 +1,4 @@
+#include <passkoop/i18n.hpp>
 #include <passkoop/json_limits.hpp>
 
 namespace passkoop {
@@ -21,6 +22,13 @@ std::size_t json_nesting_depth(std::string_view text, std::size_t limit) {
         }
     }
     return deepest;
+}
+
+std::string json_problem_text(JsonProblem problem) {
+    if (problem == JsonProblem::too_deep)
+        return tr("JSON imbriqué trop profondément (", "JSON nested too deeply (") + std::to_string(kMaxJsonDepth) +
+               tr(" niveaux au plus)", " levels at most)");
+    return tr("JSON invalide", "invalid JSON");
 }
 
 std::expected<nlohmann::json, JsonProblem> parse_json_bounded(std::string_view text, std::size_t max_depth) {

@@ -1,4 +1,5 @@
 #include <passkoop/i18n.hpp>
+#include <passkoop/json_limits.hpp>
 #include <passkoop/keyfile.hpp>
 
 #include <nlohmann/json.hpp>
@@ -71,8 +72,9 @@ json read_document(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream buffer;
     buffer << in.rdbuf();
-    json doc = json::parse(buffer.str(), nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || !has_string(doc, "type", kFileType) || !doc.contains("version") ||
+    auto parsed = parse_json_bounded(buffer.str());
+    json doc = parsed ? std::move(*parsed) : json();
+    if (!doc.is_object() || !has_string(doc, "type", kFileType) || !doc.contains("version") ||
         !doc["version"].is_number_unsigned() || doc["version"].get<std::uint64_t>() != 1)
         throw KeyFileError(Reason::malformed, named(path, tr("ce n'est pas un fichier de clé Pass'Koop", "not a Pass'Koop key file")));
     return doc;

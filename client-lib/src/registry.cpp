@@ -1,5 +1,6 @@
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
+#include <passkoop/json_limits.hpp>
 #include <passkoop/registry.hpp>
 
 #include <nlohmann/json.hpp>
@@ -159,6 +160,7 @@ VisitorPolicy read_policy(Reader& r, const json& obj, const std::string& path) {
         }
     }
     p.note = r.text(obj, path, "note", 2000, false);
+    p.max_pass_days = r.optional_integer(obj, path, "max_pass_days", 1, 36600);
     return p;
 }
 
@@ -205,9 +207,11 @@ Coop read_coop(Reader& r, const json& obj, const std::string& path) {
 
 json policy_json(const VisitorPolicy& p) {
     json accepted = p.accepts_all_coops ? json("all") : json(p.accepted_coops);
-    return {{"welcomes_visitors", p.welcomes_visitors}, {"max_visits", p.max_visits},
-            {"window_days", p.window_days}, {"conditions", p.conditions},
-            {"surcharge_percent", p.surcharge_percent}, {"accepted_coops", accepted}, {"note", p.note}};
+    json out = {{"welcomes_visitors", p.welcomes_visitors}, {"max_visits", p.max_visits},
+                {"window_days", p.window_days}, {"conditions", p.conditions},
+                {"surcharge_percent", p.surcharge_percent}, {"accepted_coops", accepted}, {"note", p.note}};
+    if (p.max_pass_days) out["max_pass_days"] = *p.max_pass_days;
+    return out;
 }
 
 json optional_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); }
@@ -260,7 +264,9 @@ Coop* Registry::find_coop(std::uint16_t number) {
     return const_cast<Coop*>(std::as_const(*this).find_coop(number));
 }
 
-bool has_only_exact_values(const json& j, std::string& where) {
+namespace {
+
+bool exact_values_within(const json& j, std::string& where, std::size_t depth) {
     // The offender's reason is written once, then each enclosing level prefixes its step, so
     // `where` reads ".coops[0].latitude_e6 : reason".
     switch (j.type()) {
@@ -276,15 +282,22 @@ bool has_only_exact_values(const json& j, std::string& where) {
             return fits;
         }
         case json::value_t::array:
-            for (std::size_t i = 0; i < j.size(); ++i)
-                if (!has_only_exact_values(j[i], where)) {
-                    where = "[" + std::to_string(i) + "]" + where;
-                    return false;
-                }
-            return true;
         case json::value_t::object:
+            // Trees from parse_json_bounded never get here; a tree built otherwise stops the walk.
+            if (depth >= kMaxJsonDepth) {
+                where = " : " + json_problem_text(JsonProblem::too_deep);
+                return false;
+            }
+            if (j.is_array()) {
+                for (std::size_t i = 0; i < j.size(); ++i)
+                    if (!exact_values_within(j[i], where, depth + 1)) {
+                        where = "[" + std::to_string(i) + "]" + where;
+                        return false;
+                    }
+                return true;
+            }
             for (const auto& [k, v] : j.items())
-                if (!has_only_exact_values(v, where)) {
+                if (!exact_values_within(v, where, depth + 1)) {
                     where = "." + k + where;
                     return false;
                 }
@@ -297,9 +310,14 @@ bool has_only_exact_values(const json& j, std::string& where) {
     }
 }
 
+}  // namespace
+
+bool has_only_exact_values(const json& j, std::string& where) { return exact_values_within(j, where, 0); }
+
 std::expected<Registry, std::string> parse_registry_payload(std::string_view bytes) {
-    const json doc = json::parse(bytes, nullptr, false);
-    if (doc.is_discarded()) return std::unexpected(std::string(tr("JSON invalide", "invalid JSON")));
+    const auto parsed = parse_json_bounded(bytes);
+    if (!parsed) return std::unexpected(json_problem_text(parsed.error()));
+    const json& doc = *parsed;
     std::string where;
     if (!has_only_exact_values(doc, where)) return std::unexpected("registry" + where);
 

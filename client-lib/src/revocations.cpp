@@ -1,5 +1,6 @@
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
+#include <passkoop/json_limits.hpp>
 #include <passkoop/registry.hpp>
 #include <passkoop/revocations.hpp>
 
@@ -119,8 +120,10 @@ std::optional<RevocationList> parse_canonical_revocations(std::string_view bytes
 
 std::expected<RevocationList, std::string> parse_revocations_payload(std::string_view bytes) {
     if (auto canonical = parse_canonical_revocations(bytes)) return std::move(*canonical);
-    const json doc = json::parse(bytes, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) return std::unexpected(std::string(tr("JSON invalide", "invalid JSON")));
+    const auto parsed = parse_json_bounded(bytes);
+    if (!parsed) return std::unexpected(json_problem_text(parsed.error()));
+    const json& doc = *parsed;
+    if (!doc.is_object()) return std::unexpected(std::string(tr("JSON invalide", "invalid JSON")));
     std::string where;
     if (!has_only_exact_values(doc, where)) return std::unexpected("revocations" + where);
     auto fail = [](const std::string& field, const char* fr, const char* en) {

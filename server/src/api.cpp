@@ -355,8 +355,7 @@ Response Api::dispatch(Context& ctx) {
     if (path == "/metrics") {
         if (auto r = only({http::verb::get})) return *r;
         return make_response(http::status::ok, "text/plain; version=0.0.4",
-                             metrics_.render(ledger_.row_count(), ctx.registry->bundle.registry.version,
-                                             static_cast<std::int64_t>(ctx.registry->bundle.revoked.size())));
+                             metrics_.render(ledger_.row_count(), ctx.registry->bundle));
     }
     if (path == "/") {
         if (auto r = only({http::verb::get, http::verb::head})) return *r;

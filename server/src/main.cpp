@@ -10,6 +10,7 @@
 
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
+#include <passkoop/text.hpp>
 
 #include <sodium.h>
 
@@ -60,6 +61,18 @@ Config settings_from(std::vector<std::string>& args) {
     return config;
 }
 
+// Each line filtered on its own, the line breaks kept.
+std::string printable_lines(std::string_view text) {
+    std::string out;
+    for (std::size_t start = 0; start <= text.size();) {
+        const std::size_t end = std::min(text.find('\n', start), text.size());
+        if (start > 0) out += '\n';
+        out += printable(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
 int serve(Config config, const std::function<void(const HttpServer&)>& on_ready = {}) {
     if (config.registry.empty()) throw UsageError(tr("--registry BUNDLE est requis", "--registry BUNDLE is required"));
     if (config.coop == 0) throw UsageError(tr("--coop N (votre coop dans le registre) est requis", "--coop N (your coop in the registry) is required"));
@@ -70,7 +83,8 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
     const auto current = registry.current();
     if (!current->bundle.registry.find_coop(config.coop))
         throw UsageError(tr("la coop ", "coop ") + std::to_string(config.coop) + tr(" n'est pas dans le registre", " is not in the registry"));
-    for (const auto& w : current->bundle.warnings) std::cerr << config.registry.string() << " : " << w << "\n";
+    // Warnings and refusals quote what the bundle's author wrote: filtered before the log.
+    for (const auto& w : current->bundle.warnings) std::cerr << config.registry.string() << " : " << printable(w) << "\n";
     Metrics metrics;
     Api api(config, ledger, tokens, registry, metrics, secret);
     HttpServer server(config, api, metrics);
@@ -78,10 +92,10 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
     auto reload = [&registry, &config] {
         const auto result = registry.reload_file();
         if (result.outcome == RegistryHolder::Reload::updated)
-            std::cerr << tr("Registre rechargé : ", "Registry reloaded: ") << result.detail << "\n";
+            std::cerr << tr("Registre rechargé : ", "Registry reloaded: ") << printable_lines(result.detail) << "\n";
         else if (result.outcome == RegistryHolder::Reload::refused)
             std::cerr << config.registry.string() << tr(" refusé, l'ancien registre reste en service : ", " refused, the previous registry stays in use: ")
-                      << result.detail << "\n";
+                      << printable(result.detail) << "\n";
     };
     server.every(std::chrono::seconds(config.registry_check_seconds), reload);
     if (config.registry_url) {
@@ -98,7 +112,7 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
             const std::string body = pulled.body;
             const auto result = registry.offer(pulled.body);
             if (result.outcome == RegistryHolder::Reload::refused) {
-                std::cerr << *config.registry_url << tr(" refusé : ", " refused: ") << result.detail << "\n";
+                std::cerr << *config.registry_url << tr(" refusé : ", " refused: ") << printable(result.detail) << "\n";
                 return;
             }
             *etag = pulled.etag;
@@ -106,7 +120,7 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
                 const std::string tmp = config.registry.string() + ".tmp";
                 std::ofstream(tmp, std::ios::binary | std::ios::trunc) << body;
                 std::filesystem::rename(tmp, config.registry);
-                std::cerr << tr("Registre téléchargé : ", "Registry downloaded: ") << result.detail << "\n";
+                std::cerr << tr("Registre téléchargé : ", "Registry downloaded: ") << printable_lines(result.detail) << "\n";
             }
         });
     }
@@ -266,13 +280,13 @@ int main(int argc, char** argv) {
         passkoop::ensure_sodium();
         return run(args);
     } catch (const UsageError& e) {
-        std::cerr << "passkoopd : " << e.what() << "\n";
+        std::cerr << "passkoopd : " << printable_lines(e.what()) << "\n";
         return 2;
     } catch (const ConfigError& e) {
-        std::cerr << "passkoopd : " << e.what() << "\n";
+        std::cerr << "passkoopd : " << printable_lines(e.what()) << "\n";
         return 2;
     } catch (const std::exception& e) {
-        std::cerr << "passkoopd : " << e.what() << "\n";
+        std::cerr << "passkoopd : " << printable_lines(e.what()) << "\n";
         return 1;
     }
 }

@@ -14,7 +14,7 @@ void Metrics::request(const std::string& route, int status, double seconds) {
     h.sum += seconds;
 }
 
-std::string Metrics::render(std::int64_t ledger_rows, std::int64_t registry_version, std::int64_t revoked) const {
+std::string Metrics::render(std::int64_t ledger_rows, const TrustedBundle& registry) const {
     std::lock_guard lock(mutex_);
     std::ostringstream out;
     out << "# HELP passkoop_http_requests_total HTTP requests by route and status.\n"
@@ -39,9 +39,17 @@ std::string Metrics::render(std::int64_t ledger_rows, std::int64_t registry_vers
     out << "# HELP passkoop_ledger_rows Rows in the visiteurs ledger.\n# TYPE passkoop_ledger_rows gauge\n"
         << "passkoop_ledger_rows " << ledger_rows << "\n"
         << "# HELP passkoop_registry_version Version of the registry in use.\n# TYPE passkoop_registry_version gauge\n"
-        << "passkoop_registry_version " << registry_version << "\n"
+        << "passkoop_registry_version " << registry.registry.version << "\n"
         << "# HELP passkoop_revoked_passes Revoked pass ids loaded.\n# TYPE passkoop_revoked_passes gauge\n"
-        << "passkoop_revoked_passes " << revoked << "\n";
+        << "passkoop_revoked_passes " << registry.revoked.size() << "\n"
+        << "# HELP passkoop_revocation_sequence Sequence of each coop's revocation list in force.\n"
+        << "# TYPE passkoop_revocation_sequence gauge\n";
+    for (const auto& [coop, sequence] : registry.revocation_sequences)
+        out << "passkoop_revocation_sequence{coop=\"" << coop << "\"} " << sequence << "\n";
+    // A mirror that dropped a list or served an older one: the list already accepted was kept.
+    out << "# HELP passkoop_revocations_held_back Coops whose list in the bundle was missing or older than the one kept.\n"
+        << "# TYPE passkoop_revocations_held_back gauge\n"
+        << "passkoop_revocations_held_back " << registry.revocations_held_back.size() << "\n";
     return out.str();
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include <passkoop/bundle.hpp>
 #include <passkoop/verifier.hpp>
 
 namespace passkoop::server {
@@ -17,8 +18,8 @@ class Metrics {
 public:
     void request(const std::string& route, int status, double seconds);
     void verification(ResultCode code) { verifications_[static_cast<std::size_t>(code)].fetch_add(1, std::memory_order_relaxed); }
-    // The rendered text; `ledger_rows` is read when rendering.
-    std::string render(std::int64_t ledger_rows, std::int64_t registry_version, std::int64_t revoked) const;
+    // The rendered text; `ledger_rows` is read when rendering, `registry` is the bundle in use.
+    std::string render(std::int64_t ledger_rows, const TrustedBundle& registry) const;
 
 private:
     static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,

@@ -18,7 +18,10 @@ namespace passkoop::server {
 
 namespace {
 
-constexpr std::string_view kTrustedKey = "trusted_registry";
+// The trust state (DESIGN §5: the registry accepted last and each coop's revocation list in
+// force), so that a restart forgets neither. Databases of older versions kept only the registry.
+constexpr std::string_view kTrustStateKey = "trust_state";
+constexpr std::string_view kOlderTrustedRegistryKey = "trusted_registry";
 
 std::string read_limited(const std::filesystem::path& path) {
     std::error_code ec;
@@ -58,20 +61,19 @@ bool file_holds(const std::filesystem::path& path, std::string_view bytes) {
     return in.peek() == std::char_traits<char>::eof();
 }
 
-TrustAnchor anchor_from(const std::string& envelope_text, const std::string& origin) {
-    auto env = parse_envelope_text(envelope_text);
-    if (!env) throw std::runtime_error(origin + " : " + env.error().detail);
-    auto reg = accept_registry(*env, {}, nullptr);
-    if (!reg) throw std::runtime_error(origin + " : " + reg.error().detail);
-    return TrustAnchor{std::move(*reg), env->payload_hash()};
+TrustState state_from(const std::string& text, const std::string& origin) {
+    auto state = read_trust_state(text);
+    if (!state) throw std::runtime_error(origin + " : " + state.error().detail);
+    return std::move(*state);
 }
 
 }  // namespace
 
 RegistryHolder::RegistryHolder(std::filesystem::path bundle_file, std::optional<std::filesystem::path> pin, Ledger& ledger)
     : file_(std::move(bundle_file)), ledger_(ledger) {
-    if (const auto stored = ledger_.meta(kTrustedKey)) initial_anchor_ = anchor_from(*stored, "ledger meta trusted_registry");
-    else if (pin) initial_anchor_ = anchor_from(read_limited(*pin), pin->string());
+    if (const auto stored = ledger_.meta(kTrustStateKey)) initial_state_ = state_from(*stored, "ledger meta trust_state");
+    else if (const auto older = ledger_.meta(kOlderTrustedRegistryKey)) initial_state_ = state_from(*older, "ledger meta trusted_registry");
+    else if (pin) initial_state_ = state_from(read_limited(*pin), pin->string());
     const ReloadResult first = accept(read_limited(file_));
     if (first.outcome == Reload::refused) throw std::runtime_error(file_.string() + " : " + first.detail);
 }
@@ -93,11 +95,10 @@ RegistryHolder::ReloadResult RegistryHolder::accept(std::string bytes) {
     std::lock_guard lock(reload_mutex_);
     const auto now = current();
     if (now && now->bytes == bytes) return {Reload::unchanged, {}};
-    // A new bundle must follow the one in use (or the initial anchor): never older, never a
-    // different content under the same version.
-    const TrustAnchor anchor = now ? now->bundle.anchor() : initial_anchor_.value_or(TrustAnchor{});
-    const bool have_anchor = now || initial_anchor_;
-    auto loaded = load_bundle(bytes, have_anchor ? &anchor : nullptr);
+    // A new bundle must follow the one in use (or the initial state): never an older registry,
+    // never a different content under the same version, never fewer revocations.
+    std::optional<TrustState> state = now ? std::optional(now->bundle.state()) : initial_state_;
+    auto loaded = state ? load_bundle(bytes, *state) : load_bundle(bytes, nullptr);
     if (!loaded) return {Reload::refused, std::string(to_string(loaded.error().failure)) + " : " + loaded.error().detail};
 
     auto next = std::make_shared<LoadedRegistry>();
@@ -106,8 +107,9 @@ RegistryHolder::ReloadResult RegistryHolder::accept(std::string bytes) {
     next->bundle = std::move(*loaded);
     next->bytes = std::move(bytes);
     next->loaded_at = unix_now();
-    ledger_.set_meta(kTrustedKey, envelope_to_json(next->bundle.registry_envelope).dump());
-    const std::string detail = "version " + std::to_string(next->bundle.registry.version);
+    ledger_.set_meta(kTrustStateKey, trust_state_text(next->bundle));
+    std::string detail = "version " + std::to_string(next->bundle.registry.version);
+    for (const auto& w : next->bundle.warnings) detail += "\n  " + w;
     std::atomic_store(&current_, std::shared_ptr<const LoadedRegistry>(std::move(next)));
     return {Reload::updated, detail};
 }

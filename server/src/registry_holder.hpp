@@ -25,8 +25,9 @@ struct LoadedRegistry {
 
 class RegistryHolder {
 public:
-    // Trust starts from the registry the ledger recorded last time, else from `pin`, else from
-    // the first bundle itself (its own admin threshold), which is then recorded.
+    // Trust starts from the state the ledger recorded last time (registry and revocation lists),
+    // else from `pin` (a registry envelope or a saved trust state), else from the first bundle
+    // itself (its own admin threshold); the state in use is recorded at each update.
     RegistryHolder(std::filesystem::path bundle_file, std::optional<std::filesystem::path> pin, Ledger& ledger);
 
     std::shared_ptr<const LoadedRegistry> current() const { return std::atomic_load(&current_); }
@@ -47,7 +48,7 @@ private:
     std::filesystem::path file_;
     Ledger& ledger_;
     std::mutex reload_mutex_;
-    std::optional<TrustAnchor> initial_anchor_;
+    std::optional<TrustState> initial_state_;
     std::shared_ptr<const LoadedRegistry> current_;
 };
 

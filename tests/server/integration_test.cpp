@@ -639,3 +639,141 @@ TEST_CASE("integration backup while serving passes ledger verify") {
     CHECK(live.exit_code == 0);
     CHECK(live.out.find("Chain intact: 13 row(s)") != std::string::npos);
 }
+
+namespace {
+
+// A mirror on 127.0.0.1 that answers every request with `body`, until destroyed (at most 60 s).
+class HostileMirror {
+public:
+    explicit HostileMirror(std::string body) : body_(std::move(body)) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(fd_ >= 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(fd_, 8) == 0);
+        socklen_t len = sizeof addr;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+        port_ = ntohs(addr.sin_port);
+        timeval tv{0, 200000};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~HostileMirror() {
+        stop_ = true;
+        thread_.join();
+        ::close(fd_);
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/bundle.json"; }
+    int served() const { return served_; }
+
+private:
+    void serve() {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (!stop_ && std::chrono::steady_clock::now() < deadline) {
+            const int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+            if (client < 0) continue;
+            char buf[4096];
+            (void)::recv(client, buf, sizeof buf, 0);
+            const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                                         std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_;
+            std::string_view rest = response;
+            while (!rest.empty()) {
+                const ssize_t n = ::send(client, rest.data(), rest.size(), MSG_NOSIGNAL);
+                if (n <= 0) break;
+                rest.remove_prefix(static_cast<std::size_t>(n));
+            }
+            ::close(client);
+            ++served_;
+        }
+    }
+
+    std::string body_;
+    int fd_ = -1;
+    unsigned short port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> served_{0};
+    std::thread thread_;
+};
+
+std::string nested_too_deep() { return std::string(100000, '[') + std::string(100000, ']'); }
+
+}  // namespace
+
+// Regression: 100,000 nested '[' (530 KB, no signature) killed passkoopd by stack overflow, and a
+// pulled one made it crash-loop.
+TEST_CASE("integration a bundle nested too deep is refused at start, on reload and from a pull") {
+    Shop shop;
+    const std::string good = read_file(shop.bundle);
+    shop.replace_bundle(nested_too_deep());
+    const CommandResult at_start = run_passkoopd({"--lang", "en", "serve", "--registry", shop.bundle.string(), "--coop", "12",
+                                                  "--db", shop.db.string(), "--listen", "127.0.0.1:0"},
+                                                 shop.dir.path);
+    CHECK(at_start.exit_code > 0);
+    CHECK(at_start.err.find("nested too deeply") != std::string::npos);
+
+    shop.replace_bundle(good);
+    HostileMirror mirror(nested_too_deep());
+    auto server = shop.start(12, {"--registry-check-seconds", "3600", "--registry-url", mirror.url(),
+                                  "--registry-pull-seconds", "10"});
+    shop.replace_bundle(nested_too_deep());
+    server->signal(SIGHUP);
+    CHECK(eventually([&] { return server->log().find("nested too deeply") != std::string::npos; }, 5));
+    CHECK(eventually([&] { return mirror.served() > 0 && occurrences(server->log(), "nested too deeply") >= 2; }, 20));
+    CHECK(registry_version(*server) == 1);
+    CHECK(server->stop(SIGTERM) == 0);
+}
+
+// Regression: a bundle with the same registry and "revocations": [] (or an older sequence) was
+// accepted as an update, and a revoked pass turned green.
+TEST_CASE("integration a stripped or rolled-back revocation list is held back, across a restart too") {
+    Shop shop;
+    Pass revoked_pass = make_pass(12, 1, 4242, today_plus(-10), today_plus(365));
+    sign_pass(revoked_pass, shop.net.cagette);
+    const std::string text = encode_text(revoked_pass.to_binary());
+    auto list = [&](std::int64_t sequence, bool with_pass) {
+        RevocationList l;
+        l.coop = 12;
+        l.sequence = sequence;
+        l.issued_at = unix_now() - 3600;
+        if (with_pass) l.entries.push_back({pass_id_value(revoked_pass.signed_bytes()), revoked_pass.expiry_day});
+        return sign_revocations(l, {&shop.net.cagette});
+    };
+    const std::string body = json{{"pass", text}}.dump();
+    auto code = [&](const ServerProcess& server) {
+        return parsed(server.request("POST", "/v1/verify", body, shop.auth(shop.cashier)))["code"].get<std::string>();
+    };
+    auto held_back = [](const ServerProcess& server) {
+        return server.request("GET", "/metrics").body.find("passkoop_revocations_held_back 1") != std::string::npos;
+    };
+
+    shop.replace_bundle(shop.net.bundle({list(2, true)}));
+    auto server = shop.start(12, {"--registry-check-seconds", "3600"});
+    REQUIRE(code(*server) == "revoked");
+    CHECK(server->request("GET", "/metrics").body.find("passkoop_revocation_sequence{coop=\"12\"} 2") != std::string::npos);
+
+    shop.replace_bundle(shop.net.bundle());  // the same registry, the list dropped
+    server->signal(SIGHUP);
+    CHECK(eventually([&] { return held_back(*server); }, 5));
+    CHECK(code(*server) == "revoked");
+    CHECK(server->log().find("missing from the bundle") != std::string::npos);
+
+    shop.replace_bundle(shop.net.bundle({list(1, false)}));  // an older sequence
+    server->signal(SIGHUP);
+    CHECK(eventually([&] { return server->log().find("sequence 1 is older") != std::string::npos; }, 5));
+    CHECK(code(*server) == "revoked");
+    CHECK(server->stop(SIGTERM) == 0);
+
+    // The ledger keeps the lists with the trusted registry: a restart on the stripped bundle forgets nothing.
+    shop.replace_bundle(shop.net.bundle());
+    auto again = shop.start(12);
+    CHECK(code(*again) == "revoked");
+    CHECK(held_back(*again));
+
+    // A newer list still replaces it.
+    shop.replace_bundle(shop.net.bundle({list(3, false)}));
+    again->signal(SIGHUP);
+    CHECK(eventually([&] { return code(*again) == "valid"; }, 5));
+    CHECK(again->stop(SIGTERM) == 0);
+}

@@ -261,7 +261,8 @@ TEST_CASE("c_api pinned anchor is followed or refused") {
         CHECK(loaded.error.starts_with("version_conflict: "));
     }
     SUBCASE("an anchor that is not a signed registry") {
-        for (const std::string& anchor : {std::string("garbage"), std::string(), bundle}) {
+        // (A bundle is a trust state, accepted as an anchor: see trust_state_test.cpp.)
+        for (const std::string& anchor : {std::string("garbage"), std::string()}) {
             CAPTURE(anchor.substr(0, 20));
             const Loaded loaded = load(bundle, &anchor);
             CHECK(loaded.status == PASSKOOP_ERROR_ANCHOR_REJECTED);

@@ -604,3 +604,33 @@ TEST_CASE("cli registry show and diff summarise versions") {
     CHECK(contains(ok({"registry", "diff", g.p("v1.json"), g.p("v1.json")}).out, "aucune différence"));
     expect_cli(2, {"registry", "diff", g.p("v1.json")});
 }
+
+TEST_CASE("cli verify --state keeps a revocation that a later bundle strips") {
+    Group g;
+    const std::string text = issue(g.dir / "coop12.key", 12, 4242);
+    ok({"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p("revs.json"), "--pass", text});
+    ok({"registry", "bundle", "--registry", g.p("v1.json"), "--revocations", g.p("revs.json"), "--out", g.p("bundle-r1.json")});
+
+    expect_cli(1, {"verify", "--registry", g.p("bundle-r1.json"), "--state", g.p("state.json"), text});
+    REQUIRE(std::filesystem::exists(g.dir / "state.json"));
+    // The mirror now serves the same registry without the list: the state keeps it.
+    const CliRun stripped = expect_cli(1, {"verify", "--registry", g.p("bundle-v1.json"), "--state", g.p("state.json"), text});
+    CHECK(contains(stripped.out, "revoked"));
+    CHECK(contains(stripped.err, "absente du bundle"));
+    CHECK(contains(read_file(g.dir / "state.json"), "passkoop-bundle"));
+    // --pin takes a saved state as well as a registry envelope.
+    expect_cli(1, {"verify", "--registry", g.p("bundle-v1.json"), "--pin", g.p("state.json"), text});
+    ok({"verify", "--registry", g.p("bundle-v1.json"), "--pin", g.p("v1.json"), text});
+    expect_cli(2, {"verify", "--registry", g.p("bundle-v1.json"), "--pin", g.p("v1.json"), "--state", g.p("state.json"), text});
+}
+
+// Regression: an unsigned bundle of 100,000 nested '[' crashed `passkoop verify` (stack overflow).
+TEST_CASE("cli verify refuses a bundle nested too deep with a clear error") {
+    TempDir dir;
+    write_file(dir / "deep.json", std::string(100000, '[') + std::string(100000, ']'));
+    const CliRun run = expect_cli(2, {"verify", "--registry", (dir / "deep.json").string(), "PK123"});
+    CHECK(contains(run.err, "trop profondément"));
+    const CliRun registry_verify = run_cli({"registry", "verify", (dir / "deep.json").string()});
+    CHECK(registry_verify.code != -1);
+    CHECK(registry_verify.code != 0);
+}

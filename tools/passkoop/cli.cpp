@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include <passkoop/text.hpp>
+
 #include <passkoop/bundle.hpp>
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
@@ -223,21 +225,6 @@ void sign_checked(Pass& pass, const SigningKey& key) {
     sign_pass(pass, key);
     if (!verify_typed(kPassPayloadType, pass.signed_bytes(), pass.signature, key.public_key()))
         throw CliError(tr("la signature produite ne se vérifie pas ; rien n'a été émis", "the signature made does not verify; nothing was issued"));
-}
-
-std::string printable(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        bool ok = len != 0 && i + len <= text.size() && is_valid_display_name(text.substr(i, len));
-        if (c < 0x80) ok = c >= 0x20 && c != 0x7F;
-        if (ok) out.append(text.substr(i, len));
-        else out += '?';
-        i += ok ? len : 1;
-    }
-    return out;
 }
 
 }  // namespace passkoop::cli

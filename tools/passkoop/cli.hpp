@@ -4,6 +4,7 @@
 
 #include <passkoop/bytes.hpp>
 #include <passkoop/envelope.hpp>
+#include <passkoop/text.hpp>  // printable(): untrusted text on its way to the terminal
 #include <passkoop/keyfile.hpp>
 #include <passkoop/pass.hpp>
 
@@ -74,8 +75,5 @@ IssueDays issue_days(const Args& args);
 // Signs `pass` and checks the signature with the public key, as a verifier will, before anything
 // is handed out. Thread-safe (the key is only read).
 void sign_checked(Pass& pass, const SigningKey& key);
-
-// Untrusted text made safe for a terminal: control characters and invalid UTF-8 become '?'.
-std::string printable(std::string_view text);
 
 }  // namespace passkoop::cli

@@ -69,7 +69,7 @@ int cmd_issue(const Argv& argv) {
 }
 
 int cmd_verify(const Argv& argv) {
-    const Args args(argv, {"registry", "at", "pin", "grace-days"}, {"json"});
+    const Args args(argv, {"registry", "at", "pin", "state", "grace-days"}, {"json"});
     std::string text;
     if (args.positional().empty()) {
         // No TEXT: read one scanned line from standard input (a scanner piped in, or a paste).
@@ -79,17 +79,22 @@ int cmd_verify(const Argv& argv) {
     }
     const std::string bundle_path = args.require("registry");
     const std::string bundle_text = read_file(bundle_path, kMaxBundleBytes);
-    std::optional<TrustAnchor> anchor;
-    if (const auto pin = args.get("pin")) {
-        const Envelope pinned = read_envelope_file(*pin);
-        auto reg = accept_registry(pinned, {}, nullptr);
-        if (!reg) throw CliError(*pin + " : " + reg.error().detail);
-        anchor = TrustAnchor{std::move(*reg), pinned.payload_hash()};
+    // --state FILE: the trust state kept between runs (read when the file exists, written after
+    // the bundle is accepted), so that neither the registry nor a coop's revocations go back.
+    const auto state_path = args.get("state");
+    if (state_path && args.get("pin")) throw CliError(tr("--pin ou --state, pas les deux", "--pin or --state, not both"));
+    const auto trust_path = state_path && std::filesystem::exists(*state_path) ? state_path : args.get("pin");
+    std::optional<TrustState> trusted;
+    if (trust_path) {
+        auto state = read_trust_state(read_file(*trust_path, kMaxBundleBytes));
+        if (!state) throw CliError(*trust_path + " : " + printable(state.error().detail));
+        trusted = std::move(*state);
     }
-    auto bundle = load_bundle(bundle_text, anchor ? &*anchor : nullptr);
-    if (!bundle) throw CliError(bundle_path + " : " + bundle.error().detail);
+    auto bundle = trusted ? load_bundle(bundle_text, *trusted) : load_bundle(bundle_text, nullptr);
+    if (!bundle) throw CliError(bundle_path + " : " + printable(bundle.error().detail));
     for (const auto& w : bundle->warnings) std::cerr << bundle_path << " : " << printable(w) << "\n";
-    if (!anchor)
+    if (state_path) write_file_atomic(*state_path, trust_state_text(*bundle));
+    if (!trusted && !state_path)
         std::cerr << tr("note : registre non épinglé (--pin) ; seule sa cohérence interne est vérifiée\n",
                         "note: registry not pinned (--pin); only its internal consistency is checked\n");
 

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 
 #include <passkoop/bundle.hpp>
+#include <passkoop/json_limits.hpp>
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
 #include <passkoop/registry.hpp>
@@ -298,8 +299,8 @@ std::optional<TrustAnchor> pinned_anchor(const Args& args, const std::string& op
 }
 
 bool is_bundle(const std::string& text) {
-    const json doc = json::parse(text, nullptr, false);
-    return doc.is_object() && doc.value("type", json()) == "passkoop-bundle";
+    const auto doc = parse_json_bounded(text);
+    return doc && doc->is_object() && doc->value("type", json()) == "passkoop-bundle";
 }
 
 int registry_verify(const Argv& argv) {
@@ -428,20 +429,24 @@ int registry_bundle(const Argv& argv) {
     }
     for (const std::string& h : args.all("history")) history.push_back(read_envelope_file(h));
     for (const std::string& r : args.all("revocations")) revocations.push_back(read_envelope_file(r));
-    // Only a coop's highest-sequence list counts: drop repeated lists and those a newer list of
-    // the same coop replaces, so that re-bundling with --from neither grows the bundle at each
-    // publication nor warns about superseded lists.
-    if (const auto draft = load_bundle(bundle_to_string(reg_env, history, revocations), nullptr)) {
-        std::set<std::string> seen;
-        std::erase_if(revocations, [&](const Envelope& e) {
-            if (!seen.insert(envelope_to_json(e).dump()).second) return true;
-            if (e.payload_type != kRevocationsPayloadType) return false;
-            const auto list = parse_revocations_payload(e.payload);
-            if (!list) return false;
-            const auto in_force = draft->revocation_sequences.find(list->coop);
-            return in_force != draft->revocation_sequences.end() && list->sequence < in_force->second;
-        });
-    }
+    // A bundle carries each coop's list once: keep its highest sequence, so that re-bundling with
+    // --from replaces a coop's list instead of adding a second one that tills would ignore.
+    auto list_of = [](const Envelope& e) -> std::optional<RevocationList> {
+        if (e.payload_type != kRevocationsPayloadType) return std::nullopt;
+        auto list = parse_revocations_payload(e.payload);
+        return list ? std::optional(std::move(*list)) : std::nullopt;
+    };
+    std::map<std::uint16_t, std::int64_t> highest;
+    for (const Envelope& e : revocations)
+        if (const auto list = list_of(e)) {
+            const auto [it, fresh] = highest.try_emplace(list->coop, list->sequence);
+            if (!fresh) it->second = std::max(it->second, list->sequence);
+        }
+    std::set<std::uint16_t> kept;
+    std::erase_if(revocations, [&](const Envelope& e) {
+        const auto list = list_of(e);
+        return list && (list->sequence < highest.at(list->coop) || !kept.insert(list->coop).second);
+    });
     const std::string text = bundle_to_string(reg_env, history, revocations);
     // Never publish a bundle that our own verifier would refuse, nor one that the tills which
     // loaded the --from bundle would refuse (a rollback, or an admin change missing its link).

@@ -33,8 +33,9 @@ void print_help() {
         "                 [--encoding auto|utf-8|windows-1252] [--sheet a4|card] [--all]\n"
         "\n"
         "Vérifier (caisse) :\n"
-        "  passkoop verify --registry BUNDLE [--pin REGISTRE] [--at AAAA-MM-JJ] [--json] [TEXTE]\n"
+        "  passkoop verify --registry BUNDLE [--pin REGISTRE | --state ETAT] [--at AAAA-MM-JJ] [--json] [TEXTE]\n"
         "                 code de sortie 0 valide, 1 non valide, 2 erreur d'usage ou de fichier\n"
+        "                 --state : registre et listes de révocations retenus, relus puis mis à jour à chaque appel\n"
         "\n"
         "Registre (admins) :\n"
         "  passkoop registry init --out BROUILLON (--from ACTUEL | --name NOM --coop N --public-key B64|--key-file F)\n"
@@ -66,8 +67,9 @@ void print_help() {
         "                 [--encoding auto|utf-8|windows-1252] [--sheet a4|card] [--all]\n"
         "\n"
         "Verify (till):\n"
-        "  passkoop verify --registry BUNDLE [--pin REGISTRY] [--at YYYY-MM-DD] [--json] [TEXT]\n"
+        "  passkoop verify --registry BUNDLE [--pin REGISTRY | --state STATE] [--at YYYY-MM-DD] [--json] [TEXT]\n"
         "                 exit code 0 valid, 1 not valid, 2 usage or file error\n"
+        "                 --state: trusted registry and revocation lists, read then updated at each call\n"
         "\n"
         "Registry (admins):\n"
         "  passkoop registry init --out DRAFT (--from CURRENT | --name NAME --coop N --public-key B64|--key-file F)\n"
@@ -117,11 +119,11 @@ int main(int argc, char** argv) {
         if (command == commands.end()) throw CliError(tr("commande inconnue : ", "unknown command: ") + printable(args[0]));
         return command->second(Argv(args.begin() + 1, args.end()));
     } catch (const CliError& e) {
-        std::cerr << "passkoop : " << e.what() << "\n";
+        std::cerr << "passkoop : " << printable(e.what()) << "\n";
     } catch (const KeyFileError& e) {
-        std::cerr << "passkoop : " << e.what() << "\n";
+        std::cerr << "passkoop : " << printable(e.what()) << "\n";
     } catch (const std::exception& e) {
-        std::cerr << "passkoop : " << tr("erreur : ", "error: ") << e.what() << "\n";
+        std::cerr << "passkoop : " << tr("erreur : ", "error: ") << printable(e.what()) << "\n";
     }
     return kExitUsage;
 }

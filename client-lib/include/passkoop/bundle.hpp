@@ -68,6 +68,21 @@ ThresholdCount count_threshold(const Envelope& envelope, const AdminSet& admins)
 using RevokedPasses = std::unordered_multimap<std::uint64_t, std::uint16_t>;
 [[nodiscard]] bool is_revoked(const RevokedPasses& revoked, std::uint16_t coop, std::uint64_t pass_id);
 
+// A coop's revocation list in force, with the envelope that carried it, so that it can be kept
+// when a later bundle drops it or offers an older one.
+struct PinnedRevocations {
+    std::int64_t sequence = 0;
+    Envelope envelope;
+};
+using RevocationPins = std::map<std::uint16_t, PinnedRevocations>;  // coop → list in force
+
+// What a verifier must remember between runs (DESIGN §5): the registry it trusts and each coop's
+// revocation list in force. Its text (trust_state_text) is a bundle without admin history.
+struct TrustState {
+    TrustAnchor anchor;
+    RevocationPins revocations;
+};
+
 // A verified bundle, ready for pass verification.
 struct TrustedBundle {
     Registry registry;
@@ -75,16 +90,35 @@ struct TrustedBundle {
     Hash256 registry_hash{};
     RevokedPasses revoked;  // pass id → coop whose list revokes it
     std::map<std::uint16_t, std::int64_t> revocation_sequences;  // coop → sequence in force
-    std::vector<std::string> warnings;  // revocation lists ignored, and why
+    RevocationPins revocation_lists;  // coop → the list in force and its envelope
+    // Coops whose list in the bundle was missing or older than the one already accepted, which
+    // was kept instead (a mirror that drops or rolls back revocations).
+    std::vector<std::uint16_t> revocations_held_back;
+    std::vector<std::string> warnings;  // revocation lists ignored or held back, and why
 
     TrustAnchor anchor() const { return {registry, registry_hash}; }
+    TrustState state() const { return {anchor(), revocation_lists}; }
 };
 
-// Loads a bundle: size limit, structure, registry trust (as accept_registry), then each
-// revocation list, kept only if signed by a non-compromised key of its own coop or by an admin
-// threshold; a failing list is ignored with a warning, never the whole bundle.
-[[nodiscard]] std::expected<TrustedBundle, TrustError> load_bundle(std::string_view bytes,
-                                                                   const TrustAnchor* anchor);
+// Loads a bundle: size limit, depth-bounded structure, registry trust (as accept_registry), then
+// the revocation lists. A list is kept only if signed by a non-compromised key of its own coop
+// or by an admin threshold; a failing list is ignored with a warning, never the whole bundle.
+// Work is bounded before any signature is checked: at most as many lists as the registry has
+// coops, at most the admin threshold + 1 signatures per list, and one list per coop (the first that
+// verifies; later ones for the same coop are ignored). With `pins`, a coop's list never goes
+// below the pinned one: a missing list, a lower sequence or other bytes under the same sequence
+// keep the pinned list, listed in revocations_held_back with a warning.
+[[nodiscard]] std::expected<TrustedBundle, TrustError> load_bundle(std::string_view bytes, const TrustAnchor* anchor,
+                                                                   const RevocationPins* pins = nullptr);
+// The same, following a saved trust state.
+[[nodiscard]] std::expected<TrustedBundle, TrustError> load_bundle(std::string_view bytes, const TrustState& state);
+
+// The trust state to save after accepting `bundle`, as text for a file or a database.
+std::string trust_state_text(const TrustedBundle& bundle);
+// Reads a saved trust state, or a lone registry envelope (an initial pin given by one's coop),
+// which gives a state without revocation lists. It is checked for self-consistency only: the
+// caller's own storage is what vouches for it.
+[[nodiscard]] std::expected<TrustState, TrustError> read_trust_state(std::string_view bytes);
 
 // Writes a bundle document.
 std::string bundle_to_string(const Envelope& registry, const std::vector<Envelope>& admin_history,

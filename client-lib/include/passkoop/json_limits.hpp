@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <expected>
+#include <string>
 #include <string_view>
 
 namespace passkoop {
@@ -22,6 +23,9 @@ enum class JsonProblem {
 // Deepest nesting of arrays and objects in `text`, counting past `limit` no further (strings are
 // skipped as the JSON lexer reads them, so brackets inside them do not count). Linear, no recursion.
 [[nodiscard]] std::size_t json_nesting_depth(std::string_view text, std::size_t limit = kMaxJsonDepth);
+
+// "JSON invalide" / "JSON imbriqué trop profondément (32 niveaux au plus)", in the current language.
+std::string json_problem_text(JsonProblem problem);
 
 // Parses `text` unless it nests deeper than `max_depth`.
 [[nodiscard]] std::expected<nlohmann::json, JsonProblem> parse_json_bounded(std::string_view text,

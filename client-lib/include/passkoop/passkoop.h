@@ -115,11 +115,15 @@ typedef struct passkoop_verifier passkoop_verifier;
 /* Loads and checks a bundle (the shop's downloaded registry file, DESIGN §5).
  *
  * bundle, bundle_len: the bundle file's bytes (at most 16 MiB).
- * anchor, anchor_len: the pinned registry envelope (a registry document as given by the shop's
- *   own coop, or the one saved with passkoop_verifier_registry_envelope after the last accepted
- *   bundle), or NULL/0. With an anchor the bundle must follow it: an older version is refused
- *   (rollback), the same version with other bytes is refused (an alarm), and admin-set changes
- *   must chain. Without one only the bundle's internal consistency is checked.
+ * anchor, anchor_len: what the till trusts already, or NULL/0: either the trust state saved with
+ *   passkoop_verifier_trust_state after the last accepted bundle (recommended), or a pinned
+ *   registry envelope (a registry document as given by the shop's own coop, or the one saved with
+ *   passkoop_verifier_registry_envelope). With an anchor the bundle must follow it: an older
+ *   version is refused (rollback), the same version with other bytes is refused (an alarm), and
+ *   admin-set changes must chain. With a trust state, a coop's revocation list also never goes
+ *   below the one saved: a bundle that drops it or carries an older sequence keeps the saved
+ *   list (see passkoop_verifier_revocations_held_back). Without an anchor only the bundle's
+ *   internal consistency is checked.
  * grace_days: 0..PASSKOOP_MAX_GRACE_DAYS; pass PASSKOOP_DEFAULT_GRACE_DAYS unless configured.
  * lang: language of the error message.
  * out: receives the new verifier on success (free it with passkoop_verifier_free), NULL otherwise.
@@ -151,6 +155,20 @@ PASSKOOP_WARN_UNUSED_RESULT
 int passkoop_verifier_registry_envelope(const passkoop_verifier* verifier, char* buf, size_t buf_size,
                                         size_t* needed) PASSKOOP_NOEXCEPT;
 
+/* Writes the verifier's trust state as JSON (NUL-terminated) into buf: the trusted registry and
+ * each coop's revocation list in force. Save it after every accepted bundle (atomically: write a
+ * new file, then rename it) and pass it as the anchor of the next passkoop_verifier_new, so that a
+ * later bundle can neither roll the registry back nor strip revocations. It is at most a little
+ * larger than the bundle. needed (optional) receives the size required, NUL included.
+ * Returns PASSKOOP_OK, PASSKOOP_ERROR_BUFFER_TOO_SMALL (buf then holds "" if buf_size > 0),
+ * PASSKOOP_ERROR_INVALID_ARGUMENT, PASSKOOP_ERROR_NO_MEMORY or PASSKOOP_ERROR_INTERNAL. */
+PASSKOOP_WARN_UNUSED_RESULT
+int passkoop_verifier_trust_state(const passkoop_verifier* verifier, char* buf, size_t buf_size,
+                                  size_t* needed) PASSKOOP_NOEXCEPT;
+/* Number of coops whose revocation list was missing from the bundle or older than the one in the
+ * trust state given as anchor, and was kept from the state (a mirror dropping or rolling back
+ * revocations: worth a warning in the till's log). -1 if verifier is NULL. */
+int64_t passkoop_verifier_revocations_held_back(const passkoop_verifier* verifier) PASSKOOP_NOEXCEPT;
 /* Verifies a scanned text (what the QR scanner typed, as is: surrounding whitespace, "pk" in any
  * case and keyboard-mangled digits are handled) at the given Unix time (the till's clock; a clock
  * set before the registry's issued_at is ignored in favour of issued_at).
