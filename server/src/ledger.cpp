@@ -1,11 +1,15 @@
 #include "ledger.hpp"
 
+#include "config.hpp"
+
 #include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <future>
+#include <limits>
 #include <memory>
 
 namespace passkoop::server {
@@ -58,6 +62,19 @@ constexpr const char* kMigrations[] = {
     CREATE INDEX visits_by_visitor_kind ON visits (visitor_key, occurred_at, kind);
     DROP INDEX visits_by_visitor;
     )sql",
+    // Checkpoints of the chain's length and head, so rows deleted at the end are noticed, and the
+    // horizon of each purge, so erased identifiers are accepted only where a purge could erase them.
+    R"sql(
+    CREATE TABLE checkpoints (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        reason TEXT NOT NULL CHECK (reason IN ('purge', 'shutdown', 'periodic')),
+        row_count INTEGER NOT NULL,
+        head BLOB NOT NULL,
+        erased_before INTEGER,
+        retention_months INTEGER
+    );
+    )sql",
 };
 
 constexpr const char* kRowColumns =
@@ -97,6 +114,67 @@ VisitRow read_row(const Statement& s) {
     r.hash = to_array<32>(s.blob(20));
     return r;
 }
+
+constexpr const char* kLastRow = "SELECT id, hash FROM visits ORDER BY id DESC LIMIT 1";
+
+// The chain's current length and head on `db` (inside the caller's transaction, if any).
+Checkpoint head_on(Database& db) {
+    Checkpoint c;
+    auto last = db.cached(kLastRow);
+    if (last->step()) {
+        c.rows = last->integer(0);
+        c.head = to_array<32>(last->blob(1));
+    }
+    return c;
+}
+
+const char* reason_name(CheckpointReason reason) {
+    switch (reason) {
+        case CheckpointReason::purge: return "purge";
+        case CheckpointReason::shutdown: return "shutdown";
+        case CheckpointReason::periodic: return "periodic";
+        case CheckpointReason::noted: return "noted";
+    }
+    return "periodic";
+}
+
+CheckpointReason reason_from(std::string_view name) {
+    if (name == "purge") return CheckpointReason::purge;
+    if (name == "shutdown") return CheckpointReason::shutdown;
+    return CheckpointReason::periodic;
+}
+
+void insert_checkpoint(Database& db, const Checkpoint& c) {
+    auto s = db.prepare(
+        "INSERT INTO checkpoints (at, reason, row_count, head, erased_before, retention_months) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    s.bind(1, c.at).bind(2, reason_name(c.reason)).bind(3, c.rows).bind_blob(4, c.head.data(), c.head.size());
+    c.erased_before ? s.bind(5, *c.erased_before) : s.bind_null(5);
+    c.retention_months ? s.bind(6, *c.retention_months) : s.bind_null(6);
+    s.step();
+}
+
+// BEGIN IMMEDIATE (or a plain BEGIN for a read snapshot) that rolls back unless committed.
+class Transaction {
+public:
+    Transaction(Database& db, const char* begin) : db_(db) { db_.exec(begin); }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction() {
+        if (done_) return;
+        try {
+            db_.exec("ROLLBACK");
+        } catch (const SqliteError&) {
+        }
+    }
+    void commit() {
+        db_.exec("COMMIT");
+        done_ = true;
+    }
+
+private:
+    Database& db_;
+    bool done_ = false;
+};
 
 std::int64_t count_visits_on(Database& db, std::string_view visitor_key, std::int64_t since) {
     auto s = db.cached(
@@ -162,6 +240,13 @@ Ledger::~Ledger() {
     }
     queue_cv_.notify_all();
     writer_.join();
+    // A clean close records where the chain ends, so deleting its last rows later shows.
+    if (appended_.load()) {
+        try {
+            record_checkpoint(CheckpointReason::shutdown, unix_now());
+        } catch (const SqliteError&) {
+        }
+    }
     // Fold the WAL back into the main file so the database is one clean file at rest.
     try {
         writer_db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -220,7 +305,7 @@ void Ledger::commit_batch(std::vector<Pending>& batch) {
     std::vector<std::vector<AppendResult>> results(batch.size());
     try {
         db.exec("BEGIN IMMEDIATE");
-        auto last = db.cached("SELECT id, hash FROM visits ORDER BY id DESC LIMIT 1");
+        auto last = db.cached(kLastRow);
         std::int64_t next_id = 1;
         Hash256 previous{};
         if (last->step()) {
@@ -228,6 +313,7 @@ void Ledger::commit_batch(std::vector<Pending>& batch) {
             previous = to_array<32>(last->blob(1));
         }
         last->reset();
+        const std::int64_t first_id = next_id;
         auto find = db.cached(kFindByKey.c_str());
         auto insert = db.cached(
             "INSERT INTO visits (id, idempotency_key, request_digest, occurred_at, recorded_at, till, cashier, kind, "
@@ -276,6 +362,7 @@ void Ledger::commit_batch(std::vector<Pending>& batch) {
             }
         }
         db.exec("COMMIT");
+        if (next_id != first_id) appended_.store(true, std::memory_order_relaxed);
     } catch (...) {
         try {
             db.exec("ROLLBACK");
@@ -327,9 +414,45 @@ std::int64_t Ledger::row_count() const {
     return s.integer(0);
 }
 
-ChainReport Ledger::verify_chain() const {
+ChainReport Ledger::verify_chain() const { return verify_chain(unix_now(), Config{}.retention_months); }
+
+ChainReport Ledger::verify_chain(std::int64_t now, std::int64_t retention_months, const std::optional<Checkpoint>& noted) const {
     std::lock_guard lock(read_mutex_);
+    // One snapshot: a checkpoint stored while we read must not look longer than the rows we read.
+    Transaction snapshot(*reader_, "BEGIN");
+    std::vector<Checkpoint> checkpoints;
+    {
+        auto s = reader_->prepare(
+            "SELECT at, reason, row_count, head, erased_before, retention_months FROM checkpoints ORDER BY id");
+        while (s.step()) {
+            Checkpoint c;
+            c.at = s.integer(0);
+            c.reason = reason_from(s.text(1));
+            c.rows = s.integer(2);
+            c.head = to_array<32>(s.blob(3));
+            if (!s.is_null(4)) c.erased_before = s.integer(4);
+            if (!s.is_null(5)) c.retention_months = s.integer(5);
+            checkpoints.push_back(c);
+        }
+    }
     ChainReport report;
+    if (!checkpoints.empty()) report.checkpoint = checkpoints.back();
+    // The retention in force is the latest purge's; a purge also vouches for every row it erased.
+    report.retention_months = retention_months;
+    std::int64_t erasable_before = std::numeric_limits<std::int64_t>::min();
+    for (const Checkpoint& c : checkpoints) {
+        if (c.reason != CheckpointReason::purge) continue;
+        if (c.retention_months) report.retention_months = *c.retention_months;
+        if (c.erased_before) erasable_before = std::max(erasable_before, *c.erased_before);
+    }
+    erasable_before = std::max(erasable_before, retention_horizon(now, report.retention_months));
+    report.erasable_before = std::min(erasable_before, retention_horizon(now, 1));
+
+    if (noted) checkpoints.push_back(*noted);
+    std::stable_sort(checkpoints.begin(), checkpoints.end(), [](const Checkpoint& a, const Checkpoint& b) { return a.rows < b.rows; });
+    auto next_checkpoint = std::find_if(checkpoints.begin(), checkpoints.end(), [](const Checkpoint& c) { return c.rows > 0; });
+
+    static const Hash256 no_identifiers = personal_digest(std::nullopt, std::nullopt);
     auto s = reader_->prepare((std::string("SELECT ") + kRowColumns + " FROM visits ORDER BY id").c_str());
     Hash256 previous{};
     std::int64_t expected_id = 1;
@@ -337,30 +460,140 @@ ChainReport Ledger::verify_chain() const {
         const VisitRow row = read_row(s);
         ++report.rows;
         const bool erased = !row.pass_id && !row.visitor_key;
-        std::string problem;
-        if (row.id != expected_id) problem = "missing row before this one";
-        else if (row.previous_hash != previous) problem = "previous_hash does not match the row before";
-        else if (!erased && row.personal_digest != personal_digest(row.pass_id, row.visitor_key)) problem = "pass id or visitor key altered";
-        else if (row.hash != row_hash(row)) problem = "row altered";
-        if (!problem.empty()) {
-            report.first_bad_id = row.id;
+        ChainProblem problem = ChainProblem::none;
+        if (row.id != expected_id) problem = ChainProblem::missing_row;
+        else if (row.previous_hash != previous) problem = ChainProblem::previous_hash;
+        else if (!erased && row.personal_digest != personal_digest(row.pass_id, row.visitor_key)) problem = ChainProblem::personal_data_altered;
+        else if (row.hash != row_hash(row)) problem = ChainProblem::row_altered;
+        // A declared visitor's row never had identifiers; any other row may lose them only to the purge.
+        else if (erased && row.personal_digest != no_identifiers && row.occurred_at >= report.erasable_before)
+            problem = ChainProblem::erased_too_early;
+        for (; problem == ChainProblem::none && next_checkpoint != checkpoints.end() && next_checkpoint->rows == row.id; ++next_checkpoint)
+            if (next_checkpoint->head != row.hash) {
+                problem = ChainProblem::head_mismatch;
+                report.checkpoint = *next_checkpoint;
+            }
+        if (problem != ChainProblem::none) {
             report.problem = problem;
+            report.first_bad_id = row.id;
+            report.occurred_at = row.occurred_at;
+            report.head = previous;
             return report;
         }
         previous = row.hash;
         expected_id = row.id + 1;
     }
+    report.head = previous;
+    if (next_checkpoint != checkpoints.end()) {
+        report.problem = ChainProblem::truncated;
+        report.checkpoint = checkpoints.back();  // the longest
+    }
     return report;
 }
 
-std::int64_t Ledger::purge_personal_data(std::int64_t before) {
+PurgeResult Ledger::purge_personal_data(std::int64_t now, std::int64_t retention_months) {
+    const std::int64_t before = retention_horizon(now, retention_months);
     std::lock_guard lock(side_mutex_);
-    auto s = side_->prepare(
-        "UPDATE visits SET pass_id = NULL, visitor_key = NULL WHERE occurred_at < ?1 AND (pass_id IS NOT NULL OR "
-        "visitor_key IS NOT NULL)");
-    s.bind(1, before);
-    s.step();
-    return sqlite3_changes(side_->handle());
+    Transaction transaction(*side_, "BEGIN IMMEDIATE");
+    PurgeResult result;
+    {
+        auto s = side_->prepare(
+            "UPDATE visits SET pass_id = NULL, visitor_key = NULL WHERE occurred_at < ?1 AND (pass_id IS NOT NULL OR "
+            "visitor_key IS NOT NULL)");
+        s.bind(1, before);
+        s.step();
+        result.erased = sqlite3_changes(side_->handle());
+    }
+    // The horizon and retention go with the purge, so the verification knows what it may have erased.
+    result.checkpoint = head_on(*side_);
+    result.checkpoint.at = now;
+    result.checkpoint.reason = CheckpointReason::purge;
+    result.checkpoint.erased_before = before;
+    result.checkpoint.retention_months = retention_months;
+    insert_checkpoint(*side_, result.checkpoint);
+    transaction.commit();
+    return result;
+}
+
+std::optional<Checkpoint> Ledger::record_checkpoint(CheckpointReason reason, std::int64_t now) {
+    std::lock_guard lock(side_mutex_);
+    Transaction transaction(*side_, "BEGIN IMMEDIATE");
+    Checkpoint c = head_on(*side_);
+    c.at = now;
+    c.reason = reason;
+    std::int64_t longest = 0;
+    {
+        auto s = side_->prepare("SELECT COALESCE(MAX(row_count), 0) FROM checkpoints");
+        s.step();
+        longest = s.integer(0);
+    }
+    // Nothing new (or a chain shorter than recorded, which verification reports): store nothing.
+    if (c.rows <= longest) return std::nullopt;
+    insert_checkpoint(*side_, c);
+    transaction.commit();
+    return c;
+}
+
+Checkpoint Ledger::head() const {
+    std::lock_guard lock(read_mutex_);
+    return head_on(*reader_);
+}
+
+std::int64_t retention_horizon(std::int64_t now, std::int64_t retention_months) { return now - retention_months * 30 * 86400; }
+
+std::string format_head(std::int64_t rows, const Hash256& head) { return std::to_string(rows) + ":" + to_hex(head); }
+
+std::optional<Checkpoint> parse_head(std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon > 18) return std::nullopt;
+    Checkpoint c;
+    c.reason = CheckpointReason::noted;
+    for (const char ch : text.substr(0, colon)) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        c.rows = c.rows * 10 + (ch - '0');
+    }
+    const std::string_view hex = text.substr(colon + 1);
+    if (hex.size() != 64) return std::nullopt;
+    const auto bytes = from_hex(hex);
+    if (!bytes) return std::nullopt;
+    c.head = to_array<32>(*bytes);
+    return c;
+}
+
+std::string describe(const ChainReport& r) {
+    const auto checkpoint_text = [&r] {
+        if (!r.checkpoint) return std::string();
+        const Checkpoint& c = *r.checkpoint;
+        if (c.reason == CheckpointReason::noted) return tr("la tête notée", "the noted head");
+        const std::string when = format_instant(c.at);
+        switch (c.reason) {
+            case CheckpointReason::purge: return tr("la purge du ", "the purge of ") + when;
+            case CheckpointReason::shutdown: return tr("l'arrêt du ", "the shutdown of ") + when;
+            default: return tr("le point de contrôle du ", "the checkpoint of ") + when;
+        }
+    };
+    switch (r.problem) {
+        case ChainProblem::none: return tr("chaîne intacte", "chain intact");
+        case ChainProblem::missing_row: return tr("ligne manquante avant celle-ci", "missing row before this one");
+        case ChainProblem::previous_hash:
+            return tr("previous_hash ne correspond pas à la ligne précédente", "previous_hash does not match the row before");
+        case ChainProblem::personal_data_altered:
+            return tr("numéro de pass ou clé de visiteur modifié", "pass id or visitor key altered");
+        case ChainProblem::row_altered: return tr("ligne modifiée", "row altered");
+        case ChainProblem::erased_too_early:
+            return tr("identifiants effacés d'une visite du ", "identifiers erased from a visit of ") + format_instant(r.occurred_at.value_or(0)) +
+                   tr(", plus récente que la durée de conservation (effacement permis avant le ",
+                      ", younger than the retention period (erasure allowed before ") +
+                   format_instant(r.erasable_before) + ", " + std::to_string(r.retention_months) + tr(" mois)", " months)");
+        case ChainProblem::truncated:
+            return tr("lignes supprimées à la fin : ", "rows deleted at the end: ") + std::to_string(r.rows) +
+                   tr(" ligne(s), alors que ", " row(s), while ") + checkpoint_text() + tr(" en comptait ", " counted ") +
+                   std::to_string(r.checkpoint ? r.checkpoint->rows : 0);
+        case ChainProblem::head_mismatch:
+            return tr("cette ligne n'a plus le hachage enregistré par ", "this row no longer has the hash recorded by ") + checkpoint_text() +
+                   tr(" : la chaîne a été réécrite jusqu'ici", ": the chain was rewritten up to here");
+    }
+    return {};
 }
 
 std::optional<std::string> Ledger::meta(std::string_view key) const {

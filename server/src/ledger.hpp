@@ -7,6 +7,7 @@
 
 #include <passkoop/bytes.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -75,12 +77,63 @@ struct AppendRequest {
 // It must not throw.
 using AppendDone = std::function<void(std::vector<AppendResult> results, std::exception_ptr error)>;
 
-struct ChainReport {
-    std::int64_t rows = 0;
-    std::optional<std::int64_t> first_bad_id;  // the first row whose hash does not match
-    std::string problem;
-    bool ok() const { return !first_bad_id; }
+// Rows that occurred before this instant are past a retention of `retention_months` (a month
+// counts 30 days). The purge erases identifiers before it and `ledger verify` accepts erased
+// identifiers only before it: one boundary for both.
+std::int64_t retention_horizon(std::int64_t now, std::int64_t retention_months);
+
+// `noted` is never stored: it is a head a manager wrote down and gives back to the verification.
+enum class CheckpointReason { purge, shutdown, periodic, noted };
+
+// The chain's length and head at a moment. Stored at each purge, at a clean shutdown and every few
+// minutes while serving; the verification fails when the chain is shorter than a checkpoint or
+// has another hash at its length (rows deleted at the end, or the chain rewritten before it).
+struct Checkpoint {
+    std::int64_t at = 0;  // Unix seconds
+    CheckpointReason reason = CheckpointReason::periodic;
+    std::int64_t rows = 0;  // the last row's id: ids run from 1 without gaps
+    Hash256 head{};         // the last row's hash; zero for an empty ledger
+    // A purge only: rows that occurred before `erased_before` lost their identifiers, under this retention.
+    std::optional<std::int64_t> erased_before, retention_months;
 };
+
+struct PurgeResult {
+    std::int64_t erased = 0;  // rows whose identifiers were erased now
+    Checkpoint checkpoint;    // recorded with the purge
+};
+
+enum class ChainProblem {
+    none,
+    missing_row,            // ids skip: a row was deleted before this one
+    previous_hash,          // the row does not chain on the row before
+    personal_data_altered,  // pass id or visitor key changed
+    row_altered,            // any other field changed
+    erased_too_early,       // identifiers erased from a row younger than the retention period
+    truncated,              // fewer rows than a checkpoint recorded
+    head_mismatch,          // the row at a checkpoint's length has another hash than recorded
+};
+
+struct ChainReport {
+    std::int64_t rows = 0;  // rows read (all of them when ok)
+    Hash256 head{};         // hash of the last row read
+    ChainProblem problem = ChainProblem::none;
+    std::optional<std::int64_t> first_bad_id;  // the row at fault, for the problems about one row
+    std::optional<std::int64_t> occurred_at;   // erased_too_early: when that row occurred
+    // truncated or head_mismatch: the checkpoint no longer matched; otherwise the latest stored one.
+    std::optional<Checkpoint> checkpoint;
+    // Erased identifiers are accepted on rows that occurred before this instant: the furthest
+    // horizon of a recorded purge or of the retention in force (the latest purge's, else the
+    // configured one), and never later than one month before now, the shortest retention allowed.
+    std::int64_t erasable_before = 0;
+    std::int64_t retention_months = 0;  // the retention in force used for erasable_before
+    bool ok() const { return problem == ChainProblem::none; }
+};
+
+// The problem of a failed report in one line, in the current language.
+std::string describe(const ChainReport& report);
+// "rows:hex" of a head, the form `ledger verify` prints and takes back with --expect.
+std::string format_head(std::int64_t rows, const Hash256& head);
+std::optional<Checkpoint> parse_head(std::string_view text);
 
 struct VisitQuery {
     std::optional<std::int64_t> from, to;  // occurred_at bounds, Unix seconds, [from, to)
@@ -114,9 +167,20 @@ public:
     std::vector<VisitRow> list(const VisitQuery& query) const;
     std::int64_t row_count() const;
 
+    // Recomputes the hash chain and checks it against the stored checkpoints (and `noted`, a head
+    // written down earlier), at `now` with `retention_months` as the retention when no purge has
+    // recorded one. One read snapshot: safe while the server appends.
+    ChainReport verify_chain(std::int64_t now, std::int64_t retention_months, const std::optional<Checkpoint>& noted = {}) const;
+    // At the current time with the default retention.
     ChainReport verify_chain() const;
-    // Erases pass ids and visitor keys of rows that occurred before `before`; returns rows changed.
-    std::int64_t purge_personal_data(std::int64_t before);
+    // Erases pass ids and visitor keys of rows that occurred before retention_horizon(now,
+    // retention_months) and records a checkpoint with that horizon, in one transaction.
+    PurgeResult purge_personal_data(std::int64_t now, std::int64_t retention_months);
+    // Stores a checkpoint of the current head if the chain grew since the longest stored one;
+    // returns it, or nothing when there was nothing new to record.
+    std::optional<Checkpoint> record_checkpoint(CheckpointReason reason, std::int64_t now);
+    // The current length and head (reason and time left at their defaults).
+    Checkpoint head() const;
     // Copies the live database to `out` with SQLite's online backup API.
     void backup(const std::filesystem::path& out) const;
 
@@ -147,6 +211,7 @@ private:
     std::condition_variable queue_cv_;
     std::deque<Pending> queue_;
     bool stopping_ = false;
+    std::atomic<bool> appended_{false};  // this instance committed rows: record a checkpoint when closing
     std::thread writer_;
 };
 

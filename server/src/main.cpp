@@ -73,6 +73,10 @@ std::string printable_lines(std::string_view text) {
     return out;
 }
 
+void print_head(std::ostream& out, const Checkpoint& head) {
+    out << tr("Tête de chaîne : ", "Chain head: ") << format_head(head.rows, head.head) << "\n";
+}
+
 int serve(Config config, const std::function<void(const HttpServer&)>& on_ready = {}) {
     if (config.registry.empty()) throw UsageError(tr("--registry BUNDLE est requis", "--registry BUNDLE is required"));
     if (config.coop == 0) throw UsageError(tr("--coop N (votre coop dans le registre) est requis", "--coop N (your coop in the registry) is required"));
@@ -124,20 +128,38 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
             }
         });
     }
+    // The chain's head is stored with each purge, every few minutes while rows come in and at
+    // shutdown, and also written to the log: journald keeps that copy out of the database's reach.
     auto purge = [&ledger, &config] {
-        const std::int64_t before = unix_now() - config.retention_months * 30 * 86400;
-        const auto n = ledger.purge_personal_data(before);
-        if (n > 0) std::cerr << tr("Purge : identifiants effacés de ", "Purge: identifiers erased from ") << n << tr(" ligne(s)\n", " row(s)\n");
+        const PurgeResult result = ledger.purge_personal_data(unix_now(), config.retention_months);
+        if (result.erased > 0)
+            std::cerr << tr("Purge : identifiants effacés de ", "Purge: identifiers erased from ") << result.erased << tr(" ligne(s)\n", " row(s)\n");
+        print_head(std::cerr, result.checkpoint);
+    };
+    // A periodic task that throws would end the server: a busy or full disk is reported and retried next time.
+    const auto logged = [](std::function<void()> task) {
+        return [task = std::move(task)] {
+            try {
+                task();
+            } catch (const std::exception& e) {
+                std::cerr << "passkoopd : " << e.what() << "\n";
+            }
+        };
     };
     if (config.purge_every_hours > 0) {
         purge();
-        server.every(std::chrono::hours(config.purge_every_hours), purge);
+        server.every(std::chrono::hours(config.purge_every_hours), logged(purge));
     }
+    server.every(std::chrono::minutes(10), logged([&ledger] {
+        if (const auto recorded = ledger.record_checkpoint(CheckpointReason::periodic, unix_now())) print_head(std::cerr, *recorded);
+    }));
     std::cerr << tr("passkoopd à l'écoute sur http://", "passkoopd listening on http://") << server.local_endpoint() << " — "
               << current->bundle.registry.find_coop(config.coop)->name << tr(", registre version ", ", registry version ")
               << current->bundle.registry.version << "\n";
     if (on_ready) on_ready(server);
     server.run(reload);
+    ledger.record_checkpoint(CheckpointReason::shutdown, unix_now());
+    print_head(std::cerr, ledger.head());
     std::cerr << tr("passkoopd arrêté proprement\n", "passkoopd stopped cleanly\n");
     return 0;
 }
@@ -148,14 +170,16 @@ void print_help() {
                     "  passkoopd serve --registry BUNDLE --coop N [--db FICHIER] [réglages…]\n"
                     "  passkoopd token create --db FICHIER --role cashier|manager --name TEXTE   (affiche le jeton une seule fois)\n"
                     "  passkoopd token list --db FICHIER        passkoopd token revoke --db FICHIER --id N\n"
-                    "  passkoopd ledger verify --db FICHIER     passkoopd ledger purge --db FICHIER [--retention-months M]\n"
+                    "  passkoopd ledger verify --db FICHIER [--expect LIGNES:HACHAGE]   (tête notée plus tôt)\n"
+                    "  passkoopd ledger purge --db FICHIER [--retention-months M]\n"
                     "  passkoopd backup --db FICHIER --out COPIE\n\nRéglages (ligne de commande ou --config FICHIER) :\n",
                     "passkoopd — the shop's Pass'Koop server\n\n"
                     "  passkoopd demo [--dir DIR] [--listen 127.0.0.1:8080]        full demo, zero configuration\n"
                     "  passkoopd serve --registry BUNDLE --coop N [--db FILE] [settings…]\n"
                     "  passkoopd token create --db FILE --role cashier|manager --name TEXT   (prints the token once)\n"
                     "  passkoopd token list --db FILE           passkoopd token revoke --db FILE --id N\n"
-                    "  passkoopd ledger verify --db FILE        passkoopd ledger purge --db FILE [--retention-months M]\n"
+                    "  passkoopd ledger verify --db FILE [--expect ROWS:HASH]          (a head noted earlier)\n"
+                    "  passkoopd ledger purge --db FILE [--retention-months M]\n"
                     "  passkoopd backup --db FILE --out COPY\n\nSettings (command line or --config FILE):\n")
               << config_help() << tr("\nLangue : --lang en ou PASSKOOP_LANG=en.\n", "\nLanguage: --lang fr or PASSKOOP_LANG=fr.\n");
 }
@@ -226,20 +250,36 @@ int run(std::vector<std::string> args) {
     if (command == "ledger") {
         args.erase(args.begin(), args.begin() + (sub.empty() ? 0 : 1));
         if (sub == "verify") {
-            Ledger ledger(settings_from(args).db);
-            const ChainReport report = ledger.verify_chain();
-            if (report.ok()) {
-                std::cout << tr("Chaîne intacte : ", "Chain intact: ") << report.rows << tr(" ligne(s)\n", " row(s)\n");
-                return 0;
+            std::optional<Checkpoint> noted;
+            if (const auto expect = take(args, "expect")) {
+                noted = parse_head(*expect);
+                if (!noted)
+                    throw UsageError(tr("--expect : LIGNES:HACHAGE, tel que ledger verify l'affiche", "--expect: ROWS:HASH, as ledger verify prints it"));
             }
-            std::cout << tr("CHAÎNE ROMPUE à la ligne ", "CHAIN BROKEN at row ") << *report.first_bad_id << " : " << report.problem << "\n";
-            return 1;
+            const Config config = settings_from(args);
+            Ledger ledger(config.db);
+            const ChainReport report = ledger.verify_chain(unix_now(), config.retention_months, noted);
+            if (report.first_bad_id) {
+                std::cout << tr("CHAÎNE ROMPUE à la ligne ", "CHAIN BROKEN at row ") << *report.first_bad_id << tr(" : ", ": ") << describe(report) << "\n";
+                return 1;
+            }
+            if (!report.ok()) std::cout << tr("CHAÎNE ROMPUE : ", "CHAIN BROKEN: ") << describe(report) << "\n";
+            else std::cout << tr("Chaîne intacte : ", "Chain intact: ") << report.rows << tr(" ligne(s)\n", " row(s)\n");
+            std::cout << tr("Tête de chaîne : ", "Chain head: ") << format_head(report.rows, report.head) << "\n";
+            if (!report.ok()) return 1;
+            std::cout << tr("  Notez-la hors de ce serveur : plus tard, --expect avec cette valeur vérifie que ces lignes n'ont pas changé.\n",
+                            "  Note it outside this server: later, --expect with this value checks that these rows have not changed.\n")
+                      << tr("Identifiants effacés acceptés sur les visites antérieures au ", "Erased identifiers accepted on visits before ")
+                      << format_instant(report.erasable_before) << tr(" (conservation ", " (retention ") << report.retention_months
+                      << tr(" mois)\n", " months)\n");
+            return 0;
         }
         if (sub == "purge") {
             const Config config = settings_from(args);
             Ledger ledger(config.db);
-            const auto n = ledger.purge_personal_data(unix_now() - config.retention_months * 30 * 86400);
-            std::cout << tr("Identifiants effacés de ", "Identifiers erased from ") << n << tr(" ligne(s)\n", " row(s)\n");
+            const PurgeResult result = ledger.purge_personal_data(unix_now(), config.retention_months);
+            std::cout << tr("Identifiants effacés de ", "Identifiers erased from ") << result.erased << tr(" ligne(s)\n", " row(s)\n");
+            print_head(std::cout, result.checkpoint);
             return 0;
         }
         throw UsageError(tr("ledger verify | purge", "ledger verify | purge"));

@@ -103,6 +103,14 @@ void read_row_of(const std::string& body, std::int64_t& id, std::string& hash) {
     }
 }
 
+// The last "rows:hash" chain head a server wrote to its log (in either language).
+std::string last_logged_head(const std::string& log) {
+    static const std::regex head(R"((?:Tête de chaîne : |Chain head: )(\d+:[0-9a-f]{64}))");
+    std::string last;
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), head); it != std::sregex_iterator(); ++it) last = (*it)[1];
+    return last;
+}
+
 std::string shown(const std::set<std::string>& keys) {
     std::string out;
     int n = 0;
@@ -283,6 +291,12 @@ TEST_CASE("passkoopd acknowledged visits survive SIGKILL exactly once") {
         CAPTURE(verify.err);
         CHECK(verify.exit_code == 0);
         CHECK(verify.out.find("intact: " + std::to_string(all_keys.size()) + " row") != std::string::npos);
+        // The head the server logged as it stopped is the ledger's head, and verify holds the chain to it.
+        const std::string shutdown_head = last_logged_head(server.log());
+        REQUIRE(!rows.empty());
+        CHECK(shutdown_head == std::to_string(rows.back().second.id) + ":" + rows.back().second.hash);
+        CHECK(verify.out.find("Chain head: " + shutdown_head + "\n") != std::string::npos);
+        CHECK(run_passkoopd({"ledger", "verify", "--db", db.string(), "--expect", shutdown_head}, dir.path).exit_code == 0);
     }
 }
 

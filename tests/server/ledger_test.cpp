@@ -2,9 +2,10 @@
 // retention purge, concurrent appends and idempotency.
 #include "ledger.hpp"
 
-#include "support.hpp"
+#include "server_process.hpp"
 
 #include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>
@@ -18,6 +19,10 @@ using namespace passkoop;
 using namespace passkoop::server;
 
 namespace {
+
+// A fixed clock for the retention rules: 2027-01-15T08:00:00Z.
+constexpr std::int64_t kNow = 1'800'000'000;
+constexpr std::int64_t kMonth = 30 * 86400;
 
 Hash256 digest_of(std::string_view text) { return blake2b256(as_bytes(text)); }
 
@@ -48,6 +53,24 @@ void raw_sql(const std::filesystem::path& db, const char* sql) {
     sqlite3_close(handle);
     INFO(message);
     REQUIRE(rc == SQLITE_OK);
+}
+
+// One integer read behind the ledger's back.
+std::int64_t scalar(const std::filesystem::path& db, const char* sql) {
+    sqlite3* handle = nullptr;
+    REQUIRE(sqlite3_open(db.string().c_str(), &handle) == SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(handle, sql, -1, &stmt, nullptr) == SQLITE_OK);
+    const std::int64_t value = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    sqlite3_close(handle);
+    return value;
+}
+
+// A ledger file with `n` rows that occurred a minute apart from `base`, closed again.
+void fill_at(const std::filesystem::path& db, int n, std::int64_t base) {
+    Ledger ledger(db);
+    for (int i = 1; i <= n; ++i) REQUIRE(ledger.append(visit("k" + std::to_string(i), base + i * 60)).outcome == AppendOutcome::created);
 }
 
 // A ledger file with `n` rows appended an hour apart, closed again.
@@ -107,7 +130,7 @@ TEST_CASE("ledger tampering an amount with raw SQL is detected at that row") {
     CHECK_FALSE(report.ok());
     REQUIRE(report.first_bad_id.has_value());
     CHECK(*report.first_bad_id == 4);
-    CHECK(report.problem == "row altered");
+    CHECK(report.problem == ChainProblem::row_altered);
 }
 
 TEST_CASE("ledger tampering a pass id or a kind with raw SQL is detected") {
@@ -119,7 +142,7 @@ TEST_CASE("ledger tampering a pass id or a kind with raw SQL is detected") {
         const ChainReport report = ledger.verify_chain();
         REQUIRE(report.first_bad_id.has_value());
         CHECK(*report.first_bad_id == 2);
-        CHECK(report.problem == "pass id or visitor key altered");
+        CHECK(report.problem == ChainProblem::personal_data_altered);
     }
     SUBCASE("kind changed to refund") {
         raw_sql(dir / "ledger.db", "UPDATE visits SET kind = 'refund' WHERE id = 5");
@@ -147,19 +170,24 @@ TEST_CASE("ledger deleting a row with raw SQL is detected at the row after it") 
     CHECK_FALSE(report.ok());
     REQUIRE(report.first_bad_id.has_value());
     CHECK(*report.first_bad_id == 4);
-    CHECK(report.problem == "missing row before this one");
+    CHECK(report.problem == ChainProblem::missing_row);
 }
 
 TEST_CASE("ledger purge erases pass ids and visitor keys of old rows and the chain still verifies") {
     pk_test::TempDir dir;
     Ledger ledger(dir / "ledger.db");
-    const std::int64_t now = unix_now();
+    const std::int64_t now = kNow;
     const std::int64_t old = now - 40 * 30 * 86400;
     for (int i = 0; i < 3; ++i) ledger.append(visit("old-" + std::to_string(i), old + i, 500, 7));
     for (int i = 0; i < 2; ++i) ledger.append(visit("new-" + std::to_string(i), now - 60 + i, 700, 12));
-    const std::int64_t before = now - 36 * 30 * 86400;
-    CHECK(ledger.purge_personal_data(before) == 3);
-    CHECK(ledger.purge_personal_data(before) == 0);  // nothing left to erase
+    const PurgeResult purged = ledger.purge_personal_data(now, 36);
+    CHECK(purged.erased == 3);
+    CHECK(purged.checkpoint.reason == CheckpointReason::purge);
+    CHECK(purged.checkpoint.erased_before == std::optional<std::int64_t>(now - 36 * 30 * 86400));
+    CHECK(purged.checkpoint.retention_months == std::optional<std::int64_t>(36));
+    CHECK(purged.checkpoint.rows == 5);
+    CHECK(purged.checkpoint.head == ledger.find("new-1")->hash);
+    CHECK(ledger.purge_personal_data(now + 60, 36).erased == 0);  // nothing left to erase
     for (int i = 0; i < 3; ++i) {
         const auto row = ledger.find("old-" + std::to_string(i));
         REQUIRE(row.has_value());
@@ -174,12 +202,12 @@ TEST_CASE("ledger purge erases pass ids and visitor keys of old rows and the cha
     CHECK(recent->visitor_key == std::optional<std::string>("visitor-12"));
     CHECK(ledger.count_visits("visitor-7", 0) == 0);
     CHECK(ledger.count_visits("visitor-12", 0) == 2);
-    const ChainReport report = ledger.verify_chain();
+    const ChainReport report = ledger.verify_chain(now + 120, 36);
     CHECK(report.ok());
     CHECK(report.rows == 5);
     // Appending after a purge still chains on the stored hashes.
     CHECK(ledger.append(visit("after-purge", now)).row.id == 6);
-    CHECK(ledger.verify_chain().ok());
+    CHECK(ledger.verify_chain(now + 180, 36).ok());
 }
 
 TEST_CASE("ledger appends from 16 threads land exactly once with consecutive ids") {
@@ -385,9 +413,10 @@ TEST_CASE("ledger upgrades a version 1 database and counts visits from the cover
     // Back to the first schema, as a passkoopd of the previous release left it.
     raw_sql(dir / "ledger.db",
             "DROP INDEX visits_by_visitor_kind; CREATE INDEX visits_by_visitor ON visits (visitor_key, occurred_at); "
-            "PRAGMA user_version=1;");
+            "DROP TABLE checkpoints; PRAGMA user_version=1;");
     Ledger ledger(dir / "ledger.db");
     CHECK(ledger.count_visits("visitor-7", 0) == 3);
+    CHECK(ledger.verify_chain().ok());  // no checkpoint yet: nothing to hold the chain against
     sqlite3* handle = nullptr;
     REQUIRE(sqlite3_open((dir / "ledger.db").string().c_str(), &handle) == SQLITE_OK);
     auto one_text = [&](const char* sql) {
@@ -398,7 +427,7 @@ TEST_CASE("ledger upgrades a version 1 database and counts visits from the cover
         sqlite3_finalize(stmt);
         return all;
     };
-    CHECK(one_text("PRAGMA user_version") == "2\n");
+    CHECK(one_text("PRAGMA user_version") == "3\n");
     const std::string plan = one_text(
         "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM visits WHERE visitor_key = 'x' AND occurred_at >= 0 AND kind IN ('purchase', 'visit')");
     INFO(plan);
@@ -420,4 +449,269 @@ TEST_CASE("ledger meta values and online backup") {
     CHECK(copy.verify_chain().ok());
     CHECK(copy.meta("trusted_registry") == std::optional<std::string>("two"));
     CHECK(copy.find("b19")->hash == ledger.find("b19")->hash);
+}
+
+TEST_CASE("ledger verify refuses identifiers erased from a row younger than the retention period") {
+    pk_test::TempDir dir;
+    fill_at(dir / "ledger.db", 5, kNow - 86400);
+    // What an attacker does to make a visitor's visits stop counting: no purge would erase these yet.
+    raw_sql(dir / "ledger.db", "UPDATE visits SET pass_id = NULL, visitor_key = NULL WHERE id = 3");
+    Ledger ledger(dir / "ledger.db");
+    const ChainReport report = ledger.verify_chain(kNow, 36);
+    CHECK(report.problem == ChainProblem::erased_too_early);
+    REQUIRE(report.first_bad_id.has_value());
+    CHECK(*report.first_bad_id == 3);
+    CHECK(report.occurred_at == std::optional<std::int64_t>(kNow - 86400 + 180));
+    CHECK(report.erasable_before == kNow - 36 * kMonth);
+    {
+        const ThreadLanguage fr(Lang::fr);
+        CHECK(describe(report).find("identifiants effacés d'une visite du 2027-01-14T08:03:00Z") != std::string::npos);
+    }
+    {
+        const ThreadLanguage en(Lang::en);
+        CHECK(describe(report).find("younger than the retention period") != std::string::npos);
+    }
+    // A purge run since vouches for the rows it erased, not for this one.
+    ledger.purge_personal_data(kNow, 36);
+    CHECK(ledger.verify_chain(kNow, 36).problem == ChainProblem::erased_too_early);
+    // Even a purge record forged with a horizon of today does not cover rows younger than a month.
+    raw_sql(dir / "ledger.db", "UPDATE checkpoints SET erased_before = 1800000000, retention_months = 0");
+    CHECK(ledger.verify_chain(kNow, 36).problem == ChainProblem::erased_too_early);
+}
+
+TEST_CASE("ledger verify accepts identifiers erased from rows past the retention period") {
+    pk_test::TempDir dir;
+    const auto db = dir / "ledger.db";
+    {
+        Ledger ledger(db);
+        for (int i = 0; i < 3; ++i) ledger.append(visit("old-" + std::to_string(i), kNow - 40 * kMonth + i));
+        ledger.append(visit("middle", kNow - 20 * kMonth));
+        ledger.append(visit("young", kNow - 86400));
+        // A declared visitor never had identifiers, whatever the age of the row.
+        VisitInput declared = visit("declared", kNow - 60);
+        declared.pass_id.reset();
+        declared.visitor_key.reset();
+        declared.verified = false;
+        ledger.append(declared);
+    }
+    SUBCASE("erased as the purge does, by an earlier version that recorded nothing") {
+        raw_sql(db, "UPDATE visits SET pass_id = NULL, visitor_key = NULL WHERE idempotency_key LIKE 'old-%'");
+        Ledger ledger(db);
+        CHECK(ledger.verify_chain(kNow, 36).ok());
+        // Under a longer configured retention the same rows were erased too early.
+        const ChainReport longer = ledger.verify_chain(kNow, 48);
+        CHECK(longer.problem == ChainProblem::erased_too_early);
+        CHECK(longer.first_bad_id == std::optional<std::int64_t>(1));
+    }
+    SUBCASE("a purge records its horizon, which then holds whatever retention verify is given") {
+        Ledger ledger(db);
+        CHECK(ledger.purge_personal_data(kNow, 36).erased == 3);
+        const ChainReport report = ledger.verify_chain(kNow + 86400, 48);
+        CHECK(report.ok());
+        CHECK(report.retention_months == 36);  // the latest purge's, not the default given
+        CHECK(report.rows == 6);
+    }
+    SUBCASE("a shorter retention for a while, then a longer one") {
+        Ledger ledger(db);
+        CHECK(ledger.purge_personal_data(kNow, 12).erased == 4);  // the 20-month-old row too
+        CHECK(ledger.verify_chain(kNow + 60, 36).ok());
+        CHECK(ledger.purge_personal_data(kNow + 86400, 36).erased == 0);
+        const ChainReport report = ledger.verify_chain(kNow + 2 * 86400, 36);
+        CHECK(report.ok());
+        CHECK(report.retention_months == 36);
+        CHECK(report.erasable_before == kNow - 12 * kMonth);  // the earlier purge still vouches for its rows
+    }
+}
+
+TEST_CASE("ledger verify detects the last rows deleted after a clean shutdown") {
+    pk_test::TempDir dir;
+    const auto db = dir / "ledger.db";
+    fill_at(db, 6, kNow - 86400);
+    CHECK(scalar(db, "SELECT COUNT(*) FROM checkpoints WHERE reason = 'shutdown' AND row_count = 6") == 1);
+    SUBCASE("the last two rows") {
+        raw_sql(db, "DELETE FROM visits WHERE id > 4");
+        Ledger ledger(db);
+        const ChainReport report = ledger.verify_chain(kNow, 36);
+        CHECK(report.problem == ChainProblem::truncated);
+        CHECK_FALSE(report.first_bad_id.has_value());
+        CHECK(report.rows == 4);
+        REQUIRE(report.checkpoint.has_value());
+        CHECK(report.checkpoint->rows == 6);
+        CHECK(report.checkpoint->reason == CheckpointReason::shutdown);
+        const ThreadLanguage fr(Lang::fr);
+        CHECK(describe(report).starts_with("lignes supprimées à la fin : 4 ligne(s), alors que l'arrêt du "));
+        CHECK(describe(report).ends_with(" en comptait 6"));
+    }
+    SUBCASE("every row") {
+        raw_sql(db, "DELETE FROM visits");
+        Ledger ledger(db);
+        const ChainReport report = ledger.verify_chain(kNow, 36);
+        CHECK(report.problem == ChainProblem::truncated);
+        CHECK(report.rows == 0);
+    }
+    SUBCASE("the last rows replaced by others") {
+        raw_sql(db, "DELETE FROM visits WHERE id > 4");
+        {
+            Ledger ledger(db);
+            ledger.append(visit("other-5", kNow - 60));
+            ledger.append(visit("other-6", kNow - 30, 1));
+        }
+        Ledger ledger(db);
+        const ChainReport report = ledger.verify_chain(kNow, 36);
+        CHECK(report.problem == ChainProblem::head_mismatch);
+        CHECK(report.first_bad_id == std::optional<std::int64_t>(6));
+        REQUIRE(report.checkpoint.has_value());
+        CHECK(report.checkpoint->rows == 6);
+    }
+}
+
+TEST_CASE("ledger verify after a clean shutdown finds the recorded head, and only appends record one") {
+    pk_test::TempDir dir;
+    const auto db = dir / "ledger.db";
+    fill_at(db, 4, kNow - 3600);
+    Hash256 last{};
+    {
+        Ledger ledger(db);
+        const ChainReport report = ledger.verify_chain(kNow, 36);
+        CHECK(report.ok());
+        CHECK(report.rows == 4);
+        last = ledger.find("k4")->hash;
+        CHECK(report.head == last);
+        REQUIRE(report.checkpoint.has_value());
+        CHECK(report.checkpoint->reason == CheckpointReason::shutdown);
+        CHECK(report.checkpoint->rows == 4);
+        CHECK(report.checkpoint->head == last);
+        CHECK(ledger.head().rows == 4);
+        CHECK(ledger.head().head == last);
+    }
+    // Opening and reading (ledger verify, token list) records nothing.
+    CHECK(scalar(db, "SELECT COUNT(*) FROM checkpoints") == 1);
+    {
+        Ledger ledger(db);
+        // A periodic checkpoint records only a chain that grew.
+        CHECK_FALSE(ledger.record_checkpoint(CheckpointReason::periodic, kNow).has_value());
+        ledger.append(visit("k5", kNow - 30));
+        const auto recorded = ledger.record_checkpoint(CheckpointReason::periodic, kNow);
+        REQUIRE(recorded.has_value());
+        CHECK(recorded->rows == 5);
+        CHECK(recorded->head == ledger.find("k5")->hash);
+        CHECK_FALSE(ledger.record_checkpoint(CheckpointReason::periodic, kNow + 600).has_value());
+    }
+    // The close found nothing new since the periodic checkpoint.
+    CHECK(scalar(db, "SELECT COUNT(*) FROM checkpoints") == 2);
+}
+
+TEST_CASE("ledger verify after a normal purge passes, and a row deleted since is caught by the purge's checkpoint") {
+    pk_test::TempDir dir;
+    const auto db = dir / "ledger.db";
+    {
+        Ledger ledger(db);
+        for (int i = 0; i < 3; ++i) ledger.append(visit("old-" + std::to_string(i), kNow - 37 * kMonth + i));
+        for (int i = 0; i < 3; ++i) ledger.append(visit("new-" + std::to_string(i), kNow - 3600 + i));
+        CHECK(ledger.purge_personal_data(kNow, 36).erased == 3);
+        CHECK(ledger.verify_chain(kNow + 60, 36).ok());
+    }
+    // No shutdown checkpoint needed: the purge recorded 6 rows.
+    raw_sql(db, "DELETE FROM checkpoints WHERE reason = 'shutdown'; DELETE FROM visits WHERE id = 6");
+    Ledger ledger(db);
+    const ChainReport report = ledger.verify_chain(kNow + 120, 36);
+    CHECK(report.problem == ChainProblem::truncated);
+    REQUIRE(report.checkpoint.has_value());
+    CHECK(report.checkpoint->reason == CheckpointReason::purge);
+}
+
+TEST_CASE("ledger verify against a noted head catches a chain rewritten with its checkpoints") {
+    pk_test::TempDir dir;
+    const auto db = dir / "ledger.db";
+    fill_at(db, 5, kNow - 3600);
+    std::string noted;
+    {
+        Ledger ledger(db);
+        const ChainReport report = ledger.verify_chain(kNow, 36);
+        noted = format_head(report.rows, report.head);
+        const auto parsed = parse_head(noted);
+        REQUIRE(parsed.has_value());
+        CHECK(ledger.verify_chain(kNow, 36, parsed).ok());
+    }
+    CHECK_FALSE(parse_head("5").has_value());
+    CHECK_FALSE(parse_head("5:abcd").has_value());
+    CHECK_FALSE(parse_head("x:" + std::string(64, '0')).has_value());
+    CHECK_FALSE(parse_head("5:" + std::string(64, 'g')).has_value());
+    // Someone with the file rebuilds the whole ledger without one visit: the stored checkpoints
+    // go with it, so only a head kept elsewhere tells.
+    raw_sql(db, "DELETE FROM visits; DELETE FROM checkpoints;");
+    {
+        Ledger ledger(db);
+        for (int i = 1; i <= 5; ++i) ledger.append(visit("k" + std::to_string(i), kNow - 3600 + i * 60, i == 3 ? 1 : 1250));
+    }
+    Ledger ledger(db);
+    CHECK(ledger.verify_chain(kNow, 36).ok());
+    const ChainReport report = ledger.verify_chain(kNow, 36, parse_head(noted));
+    CHECK(report.problem == ChainProblem::head_mismatch);
+    CHECK(report.first_bad_id == std::optional<std::int64_t>(5));
+    REQUIRE(report.checkpoint.has_value());
+    CHECK(report.checkpoint->reason == CheckpointReason::noted);
+}
+
+TEST_CASE("passkoopd ledger verify names erased young rows and deleted last rows, prints the head and checks a noted one") {
+    pk_test::TempDir dir;
+    const std::int64_t now = unix_now();
+    const auto verify = [&dir](const std::filesystem::path& db, const char* lang, std::vector<std::string> more = {}) {
+        std::vector<std::string> args = {"--lang", lang, "ledger", "verify", "--db", db.string()};
+        args.insert(args.end(), more.begin(), more.end());
+        return pk_test::run_passkoopd(args, dir.path);
+    };
+    const auto intact = dir / "intact.db", erased = dir / "erased.db", truncated = dir / "truncated.db", purged = dir / "purged.db";
+    for (const auto& db : {intact, erased, truncated}) fill_at(db, 5, now - 86400);
+    Hash256 head{};
+    {
+        Ledger ledger(intact);
+        head = ledger.find("k5")->hash;
+    }
+    const std::string noted = "5:" + to_hex(head);
+
+    auto r = verify(intact, "fr");
+    CAPTURE(r.out);
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("Chaîne intacte : 5 ligne(s)\nTête de chaîne : " + noted + "\n") != std::string::npos);
+    CHECK(verify(intact, "en", {"--expect", noted}).exit_code == 0);
+    r = verify(intact, "en", {"--expect", "5:" + std::string(64, '0')});
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("CHAIN BROKEN at row 5: this row no longer has the hash recorded by the noted head") != std::string::npos);
+    CHECK(verify(intact, "fr", {"--expect", "cinq"}).exit_code == 2);
+
+    raw_sql(erased, "UPDATE visits SET pass_id = NULL, visitor_key = NULL WHERE id = 2");
+    r = verify(erased, "fr");
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("CHAÎNE ROMPUE à la ligne 2 : identifiants effacés d'une visite du ") != std::string::npos);
+    CHECK(r.out.find("plus récente que la durée de conservation") != std::string::npos);
+    r = verify(erased, "en");
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("CHAIN BROKEN at row 2: identifiers erased from a visit of ") != std::string::npos);
+
+    raw_sql(truncated, "DELETE FROM visits WHERE id > 3");
+    r = verify(truncated, "fr");
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("CHAÎNE ROMPUE : lignes supprimées à la fin : 3 ligne(s), alors que l'arrêt du ") != std::string::npos);
+    CHECK(r.out.find(" en comptait 5\nTête de chaîne : 3:") != std::string::npos);
+    r = verify(truncated, "en");
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.find("CHAIN BROKEN: rows deleted at the end: 3 row(s), while the shutdown of ") != std::string::npos);
+
+    // Old rows erased by `ledger purge` (or as it would) pass; the purge prints the head too.
+    {
+        Ledger ledger(purged);
+        for (int i = 0; i < 3; ++i) ledger.append(visit("old-" + std::to_string(i), now - 40 * kMonth + i));
+        ledger.append(visit("young", now - 60));
+    }
+    raw_sql(purged, "UPDATE visits SET pass_id = NULL, visitor_key = NULL WHERE id = 1");
+    CHECK(verify(purged, "en").exit_code == 0);
+    r = pk_test::run_passkoopd({"--lang", "en", "ledger", "purge", "--db", purged.string()}, dir.path);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("Identifiers erased from 2 row(s)\nChain head: 4:") != std::string::npos);
+    r = verify(purged, "en");
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("Chain intact: 4 row(s)") != std::string::npos);
+    CHECK(r.out.find("(retention 36 months)") != std::string::npos);
 }
