@@ -15,6 +15,10 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <fstream>
 
@@ -31,6 +35,20 @@ void write_text(const fs::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
     if (!out) throw std::runtime_error(path.string() + ": cannot write");
+}
+
+// Tokens and passes are credentials: owner-only from the first byte, whatever the umask.
+void write_private(const fs::path& path, const std::string& text) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error(path.string() + ": cannot write");
+    bool ok = ::fchmod(fd, 0600) == 0;
+    for (std::size_t done = 0; ok && done < text.size();) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        ok = n > 0;
+        if (ok) done += static_cast<std::size_t>(n);
+    }
+    ok = ::close(fd) == 0 && ok;
+    if (!ok) throw std::runtime_error(path.string() + ": cannot write");
 }
 
 std::uint16_t number_of(const Registry& reg, std::string_view name) {
@@ -203,15 +221,15 @@ Demo make_demo(const fs::path& dir, Config& config, std::int64_t now) {
         }
     }
     // Plain files for shell examples (README): the first sample is the valid pass.
-    write_text(dir / "cashier-token.txt", demo.cashier_token + "\n");
-    write_text(dir / "manager-token.txt", demo.manager_token + "\n");
-    write_text(dir / "valid-pass.txt", samples.front().text + "\n");
+    write_private(dir / "cashier-token.txt", demo.cashier_token + "\n");
+    write_private(dir / "manager-token.txt", demo.manager_token + "\n");
+    write_private(dir / "valid-pass.txt", samples.front().text + "\n");
     json list = json::array();
     for (const Sample& s : samples) list.push_back({{"label", s.label}, {"expected", s.expected}, {"pass", s.text}});
-    write_text(demo.passes_file, json({{"host_coop", {{"number", host}, {"name", host_coop.name}}},
-                                       {"cashier_token", demo.cashier_token}, {"manager_token", demo.manager_token},
-                                       {"passes", list}})
-                                     .dump(2) + "\n");
+    write_private(demo.passes_file, json({{"host_coop", {{"number", host}, {"name", host_coop.name}}},
+                                          {"cashier_token", demo.cashier_token}, {"manager_token", demo.manager_token},
+                                          {"passes", list}})
+                                        .dump(2) + "\n");
     return demo;
 }
 

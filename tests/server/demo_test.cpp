@@ -1,7 +1,7 @@
 // `passkoopd demo` made at fixed instants: its earlier visits fill this month's report and the
 // previous month's on any day at any hour (the 1st just after midnight, the last day just before
-// it, 29 February), none lies in the future, and every sample pass gives the outcome it announces
-// at that instant.
+// it, 29 February), none lies in the future, every sample pass gives the outcome it announces at
+// that instant, and the files holding tokens and passes are the owner's only.
 #include "demo.hpp"
 #include "ledger.hpp"
 #include "reports.hpp"
@@ -14,6 +14,8 @@
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+
+#include <sys/stat.h>
 
 #include <map>
 #include <set>
@@ -82,8 +84,8 @@ TEST_CASE("demo earlier visits fill this month's and last month's reports at any
         for (const VisitRow& r : made.rows) {
             const std::string occurred = format_instant(r.occurred_at);
             CAPTURE(occurred);
-            CHECK(r.occurred_at <= now);                 // never in the future
-            CHECK(r.occurred_at > now - 365 * 86400);   // within Coopalim's window of 365 days
+            CHECK(r.occurred_at <= now);  // never in the future
+            CHECK(r.occurred_at > now - 365 * 86400);  // within Coopalim's window of 365 days
             CHECK(r.origin_coop == coop400);
             CHECK(r.till != "caisse-1");  // the sample till's list of today starts empty
             ++visits_per_pass[r.pass_id.value()];
@@ -116,8 +118,27 @@ TEST_CASE("demo sample passes give the outcome they announce at the instant the 
                                   first == "not_accepted";
             const Verification v = verify_pass(sample.at("pass").get<std::string>(), *bundle, now);
             CHECK(std::string(to_string(v.code)) == (decision ? "valid" : first));
-            // At the end of the day too, and the next morning, what is valid stays valid.
+            // A day later too: a demo started at 23:59:50 keeps working after midnight.
             if (v.valid()) CHECK(verify_pass(sample.at("pass").get<std::string>(), *bundle, now + 86400).valid());
         }
     }
+}
+
+TEST_CASE("demo token and pass files are the owner's only whatever the umask") {
+    const mode_t before = ::umask(022);
+    const MadeDemo made(pk_test::instant("2027-03-01T00:00:30Z"));
+    ::umask(before);
+    for (const std::string name : {"cashier-token.txt", "manager-token.txt", "valid-pass.txt", "passes.json", "keys/la-louve.key",
+                                   "keys/admin-alice.key"}) {
+        CAPTURE(name);
+        struct stat st{};
+        REQUIRE(::stat((made.demo.dir / name).c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0600);
+    }
+    CHECK(pk_test::read_file(made.demo.dir / "cashier-token.txt") == made.demo.cashier_token + "\n");
+    CHECK(json::parse(pk_test::read_file(made.demo.passes_file)).at("manager_token") == made.demo.manager_token);
+    // Public documents stay readable by others.
+    struct stat st{};
+    REQUIRE(::stat((made.demo.dir / "bundle.json").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0044) == 0044);
 }
