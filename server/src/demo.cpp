@@ -15,6 +15,10 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <fstream>
 
@@ -33,6 +37,20 @@ void write_text(const fs::path& path, const std::string& text) {
     if (!out) throw std::runtime_error(path.string() + ": cannot write");
 }
 
+// Tokens and passes are credentials: owner-only from the first byte, whatever the umask.
+void write_private(const fs::path& path, const std::string& text) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error(path.string() + ": cannot write");
+    bool ok = ::fchmod(fd, 0600) == 0;
+    for (std::size_t done = 0; ok && done < text.size();) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        ok = n > 0;
+        if (ok) done += static_cast<std::size_t>(n);
+    }
+    ok = ::close(fd) == 0 && ok;
+    if (!ok) throw std::runtime_error(path.string() + ": cannot write");
+}
+
 std::uint16_t number_of(const Registry& reg, std::string_view name) {
     for (const Coop& c : reg.coops)
         if (c.name == name) return c.number;
@@ -41,7 +59,7 @@ std::uint16_t number_of(const Registry& reg, std::string_view name) {
 
 }  // namespace
 
-Demo make_demo(const fs::path& dir, Config& config) {
+Demo make_demo(const fs::path& dir, Config& config, std::int64_t now) {
     ensure_sodium();
     if (fs::exists(dir) && !fs::is_empty(dir) && !fs::exists(dir / kMarker))
         throw std::runtime_error(dir.string() + " exists and is not a passkoopd demo folder; choose another --dir");
@@ -50,7 +68,6 @@ Demo make_demo(const fs::path& dir, Config& config) {
     fs::permissions(dir / "keys", fs::perms::owner_all);
     write_text(dir / kMarker, "passkoopd demo\n");
 
-    const std::int64_t now = unix_now();
     const std::int64_t today = day_of(now);
     Registry reg;
     reg.version = 1;
@@ -176,7 +193,13 @@ Demo make_demo(const fs::path& dir, Config& config) {
         TokenStore tokens(ledger);
         demo.cashier_token = tokens.create(Role::cashier, "Caisse 1 (démo)");
         demo.manager_token = tokens.create(Role::manager, "Responsable (démo)");
-        // Earlier visits so that the limit of 3 shows: 2 for Sam, 3 for Noé.
+        // Earlier visits so that the limit of 3 shows (2 for Sam, 3 for Noé), and so that this
+        // month's report and the previous month's (UTC months, as in the reports) both list Les 400
+        // Coop whatever the day and hour: one visit each in the previous month, the others spread
+        // over the current month up to now (on the 1st at 00:00:30, within those 30 seconds), none
+        // after now. They were made at another till, so that caisse-1 starts with an empty list
+        // for today.
+        const std::int64_t month_start = start_of_day(parse_day(format_day(today).substr(0, 8) + "01").value());
         const auto secret = load_or_create_secret(*config.secret);
         int n = 0;
         for (const auto& [pass, visits] : {std::pair{&second_visit, 2}, {&regular, 3}}) {
@@ -184,9 +207,10 @@ Demo make_demo(const fs::path& dir, Config& config) {
                 VisitInput in;
                 in.idempotency_key = "demo-earlier-" + std::to_string(++n);
                 in.request_digest = blake2b256(as_bytes(in.idempotency_key));
-                in.occurred_at = now - (20 + i) * 86400;
-                in.till = "caisse-1";
-                in.cashier = "Caisse 1 (démo)";
+                in.occurred_at = i == 0 ? month_start - 12 * 86400 + (9 + n) * 3600  // 12 days before the 1st, in the morning
+                                        : month_start + (now - month_start) * i / visits;
+                in.till = "caisse-2";
+                in.cashier = "Caisse 2 (démo)";
                 in.origin_coop = pass->coop;
                 in.pass_id = pass_id(pass->signed_bytes());
                 in.visitor_key = visitor_key(secret, pass->coop, pass->member);
@@ -197,15 +221,15 @@ Demo make_demo(const fs::path& dir, Config& config) {
         }
     }
     // Plain files for shell examples (README): the first sample is the valid pass.
-    write_text(dir / "cashier-token.txt", demo.cashier_token + "\n");
-    write_text(dir / "manager-token.txt", demo.manager_token + "\n");
-    write_text(dir / "valid-pass.txt", samples.front().text + "\n");
+    write_private(dir / "cashier-token.txt", demo.cashier_token + "\n");
+    write_private(dir / "manager-token.txt", demo.manager_token + "\n");
+    write_private(dir / "valid-pass.txt", samples.front().text + "\n");
     json list = json::array();
     for (const Sample& s : samples) list.push_back({{"label", s.label}, {"expected", s.expected}, {"pass", s.text}});
-    write_text(demo.passes_file, json({{"host_coop", {{"number", host}, {"name", host_coop.name}}},
-                                       {"cashier_token", demo.cashier_token}, {"manager_token", demo.manager_token},
-                                       {"passes", list}})
-                                     .dump(2) + "\n");
+    write_private(demo.passes_file, json({{"host_coop", {{"number", host}, {"name", host_coop.name}}},
+                                          {"cashier_token", demo.cashier_token}, {"manager_token", demo.manager_token},
+                                          {"passes", list}})
+                                        .dump(2) + "\n");
     return demo;
 }
 

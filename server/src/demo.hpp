@@ -4,6 +4,9 @@
 
 #include "config.hpp"
 
+#include <passkoop/dates.hpp>
+
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -17,7 +20,9 @@ struct Demo {
 };
 
 // Writes the demo files into `dir` (replacing an earlier demo there) and fills `config` to
-// serve them. Refuses a non-empty directory that is not an earlier demo.
-Demo make_demo(const std::filesystem::path& dir, Config& config);
+// serve them. Refuses a non-empty directory that is not an earlier demo. Passes, keys and the
+// earlier visits are dated from `now` (Unix seconds; tests give fixed instants). The token and
+// pass files are owner-only (0600).
+Demo make_demo(const std::filesystem::path& dir, Config& config, std::int64_t now = unix_now());
 
 }  // namespace passkoop::server

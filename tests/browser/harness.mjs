@@ -56,10 +56,19 @@ async function stopServer(child) {
   clearTimeout(timer);
 }
 
+// The page asks for today's visits and this month's report by UTC date, as the server files them,
+// and a scenario compares what it recorded with those lists: none may straddle midnight UTC. A
+// scenario takes well under a minute, so none starts in the last 90 seconds of a UTC day.
+async function keepClearOfMidnight(seconds = 90) {
+  const left = 86400000 - Date.now() % 86400000;
+  if (left <= seconds * 1000) await new Promise(r => setTimeout(r, left + 500));
+}
+
 // Runs `scenario(ctx)` with a server and a page; `ctx` holds helpers. Rejects on failure or timeout.
 // `chromiumArgs` adds flags to the usual ones for this run only.
 export async function withShop(passkoopd, scenario, { timeoutMs = 90000, chromiumArgs = [] } = {}) {
   const { chromium } = loadPlaywright();
+  await keepClearOfMidnight();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'passkoop-browser-'));
   let server = null, context = null, timer = null;
   try {

@@ -36,8 +36,15 @@ const scenarios = {
     await page.waitForSelector('#manager', { state: 'visible' });
     await page.click('#report');
     await page.waitForSelector('#report-box', { state: 'visible' });
-    const report = await page.textContent('#report-rows');
-    assert.match(report, /Les 400 Coop/, 'the demo shop has earlier visits from Les 400 Coop');
+    // The demo's earlier visits, whatever the day: this month Sam once and Noé twice…
+    const month = await page.inputValue('#month');
+    assert.match(await page.innerText('#report-rows'), /Les 400 Coop\s+3\s+2\s/, `the demo shop has visits from Les 400 Coop in ${month}`);
+    // …and once each the month before.
+    const [year, mon] = month.split('-').map(Number);
+    const previous = mon === 1 ? `${year - 1}-12` : `${year}-${String(mon - 1).padStart(2, '0')}`;
+    await page.fill('#month', previous);
+    await page.click('#report');
+    await page.waitForFunction(() => /Les 400 Coop\s+2\s+2\s/.test(document.getElementById('report-rows').innerText));
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
     assert.equal(download.suggestedFilename(), 'visiteurs.csv');
     await shop.screenshot(artefacts, 'manager.png');

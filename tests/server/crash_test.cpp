@@ -8,6 +8,7 @@
 // Bounded: 8 clients, at most kMaxPerThread requests each per round, loopback only; no assertion
 // depends on how fast the machine is.
 #include "server_process.hpp"
+#include "today_network.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -39,11 +40,11 @@ std::string create_token(const std::filesystem::path& db, const std::string& rol
 
 std::map<std::string, std::string> bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
-// Passes of La Cagette (12) members, welcome without limit at La Louve (7).
-std::vector<std::string> cagette_passes(const Network& net, int count) {
+// Passes of La Cagette (12) members, welcome without limit at La Louve (7), valid today.
+std::vector<std::string> cagette_passes(const TodayNetwork& net, int count) {
     std::vector<std::string> passes;
     for (int i = 0; i < count; ++i)
-        passes.push_back(signed_text(make_pass(12, 1, 5000 + static_cast<std::uint64_t>(i), "2026-01-01", "2027-12-31",
+        passes.push_back(signed_text(make_pass(12, 1, 5000 + static_cast<std::uint64_t>(i), today_plus(-10), today_plus(365),
                                                "Membre " + std::to_string(i)),
                                      net.cagette));
     return passes;
@@ -125,7 +126,7 @@ std::string shown(const std::set<std::string>& keys) {
 
 TEST_CASE("passkoopd acknowledged visits survive SIGKILL exactly once") {
     TempDir dir;
-    const Network net;
+    const TodayNetwork net;
     const auto bundle = dir / "bundle.json";
     const auto db = dir / "ledger.db";
     write_file(bundle, net.bundle());
@@ -302,7 +303,7 @@ TEST_CASE("passkoopd acknowledged visits survive SIGKILL exactly once") {
 
 TEST_CASE("passkoopd batch of 500 visits cut by SIGKILL replays each row exactly once") {
     TempDir dir;
-    const Network net;
+    const TodayNetwork net;
     const auto bundle = dir / "bundle.json";
     const auto db = dir / "ledger.db";
     write_file(bundle, net.bundle());
