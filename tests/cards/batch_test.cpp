@@ -2,6 +2,7 @@
 // images are read back by zbarimg and the passes checked against the coop's public key.
 #include "cards_support.hpp"
 
+#include <csv.hpp>
 #include <issuance_log.hpp>
 #include <odoo_export.hpp>
 
@@ -326,6 +327,25 @@ TEST_CASE("a card that cannot be written is logged as failed and replaced with t
     log = coop.log();
     CHECK(log.latest(2)->sequence == 1);
     check_member_images(coop, *log.latest(2));
+}
+
+TEST_CASE("issue-batch issues no card from text inside another record of a crafted export") {
+    CoopDir coop;
+    // A member's name too long for a record, holding lines that look like members. The export
+    // quotes it as one field; before, reading resumed on the line after the error, inside the
+    // quotes, and signed cards for member 666 and for member 1 named « x" ».
+    const std::string name = "DUPONT, " + std::string(5000, 'A') + "\nEve Injected,666,,up_to_date,standard,True,False,\nx";
+    const std::string header = "name,barcode_base,barcode,cooperative_state,shift_type,is_member,is_associated_people,parent_member_num\n";
+    write_file(coop.dir / "members.csv", header + pc::csv_field(name) + ",1,,up_to_date,standard,True,False,\n" +
+                                             "\"MARTIN, Marie\",2,,up_to_date,standard,True,False,\n");
+    const Run r = coop.batch(coop.dir / "members.csv");
+    CAPTURE(r.out);
+    CAPTURE(r.err);
+    CHECK(r.code == 1);
+    CHECK(r.out.find("Cartes émises : 1 (nouvelles : 1)") != std::string::npos);
+    CHECK(r.out.find("ligne 2 : ligne trop longue (plus de 4096 octets) ; lignes 2 à 4 ignorées") != std::string::npos);
+    CHECK(names_in(coop.log()) == std::map<std::uint64_t, std::string>{{2, "Marie M."}});
+    for (const char* absent : {"1", "666"}) CHECK_FALSE(fs::exists(coop.dir / "cartes" / "png" / (std::string(absent) + ".png")));
 }
 
 TEST_CASE("the progress bar shows on a terminal only") {

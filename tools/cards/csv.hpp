@@ -1,6 +1,8 @@
 // CSV records (RFC 4180 quoting, ',' or ';'), each with the line it starts on. A record that is
-// too long or has an unclosed quote is reported and reading resumes on the next line, so one bad
-// line never hides the rest of the file.
+// too long or has too many columns is reported and reading resumes after the end of that record,
+// quotes honoured (a line break inside a quoted field does not end it), so one bad record never
+// hides the rest of the file and no text from inside a record is ever read as a record. An
+// unclosed quote runs to the end of the file: everything after it is inside that record.
 #pragma once
 
 #include <cstddef>
