@@ -348,6 +348,34 @@ TEST_CASE("issue-batch issues no card from text inside another record of a craft
     for (const char* absent : {"1", "666"}) CHECK_FALSE(fs::exists(coop.dir / "cartes" / "png" / (std::string(absent) + ".png")));
 }
 
+TEST_CASE("issue-batch writes names that look like formulas into the log as text for spreadsheets") {
+    CoopDir coop;
+    const std::string header = "name,barcode_base,barcode,cooperative_state,shift_type,is_member,is_associated_people,parent_member_num\n";
+    write_file(coop.dir / "members.csv", header + "\"=HYPERLINK(\"\"http://x\"\")\",1,,up_to_date,standard,True,False,\n" +
+                                             "@SUM(A1),2,,up_to_date,standard,True,False,\n" +
+                                             "+33 Marie,3,,up_to_date,standard,True,False,\n");
+    Run r = coop.batch(coop.dir / "members.csv");
+    CAPTURE(r.out);
+    REQUIRE(r.code == 0);
+    const auto cells = [&] {
+        std::vector<std::string> names;
+        const auto records = pc::read_csv(read_file(coop.dir / "cartes" / "issuance-log.csv"), ',');
+        for (std::size_t i = 1; i < records.size(); ++i) names.push_back(records[i].fields.at(5));
+        return names;
+    };
+    // What a spreadsheet sees: text behind a single quote, not a formula.
+    CHECK(cells() == std::vector<std::string>{"'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "'+33 M."});
+    // The log itself reads back the names the passes carry.
+    const pc::IssuanceLog log = coop.log();
+    CHECK(names_in(log) == std::map<std::uint64_t, std::string>{{1, "=HYPERLINK(\"http://x\")"}, {2, "@SUM(A1)"}, {3, "+33 M."}});
+    for (const auto& card : log.cards) check_member_images(coop, card);
+    // Rewritten by revoke, the log keeps them defused, and the next batch sees no name change.
+    REQUIRE(coop.revoke("--member", "3").code == 0);
+    CHECK(cells() == std::vector<std::string>{"'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "'+33 M."});
+    r = coop.batch(coop.dir / "members.csv");
+    CHECK(r.out.find("Cartes émises : 0") != std::string::npos);
+}
+
 TEST_CASE("the progress bar shows on a terminal only") {
     CoopDir coop;
     write_file(coop.dir / "members.csv", export_of(5));

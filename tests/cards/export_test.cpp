@@ -189,3 +189,29 @@ TEST_CASE("the issuance log reads back what it wrote and refuses a damaged row")
     CHECK_FALSE(parse_issuance_log(text + "1002,0,0123456789abcdef,2026-01-01,2026-12-31,,2026-02-02,stolen\n").has_value());
     CHECK_FALSE(parse_issuance_log("name,barcode_base\n").has_value());
 }
+
+TEST_CASE("the issuance log writes names that look like formulas so that a spreadsheet shows them as text") {
+    const std::vector<std::string> names = {"=HYPERLINK(\"http://x\")", "+33 M.", "-1+1", "@SUM(A1)", "\tTab", "\rCR",
+                                            "'=quoted", "'plain", "Marie D.", ""};
+    IssuanceLog log;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        log.cards.push_back({1000 + i, 0, "00000000000000" + std::to_string(10 + i), 2500, 2864, names[i], std::nullopt, ""});
+    const std::string text = issuance_log_text(log);
+    CHECK(text.find(",\"'=HYPERLINK(\"\"http://x\"\")\",") != std::string::npos);
+    CHECK(text.find(",Marie D.,") != std::string::npos);
+    // Each name cell, as a spreadsheet reads the file, starts with no formula character.
+    const auto records = read_csv(text, ',');
+    REQUIRE(records.size() == names.size() + 1);
+    for (std::size_t i = 1; i < records.size(); ++i) {
+        REQUIRE(records[i].fields.size() == 8);
+        const std::string& cell = records[i].fields[5];
+        CAPTURE(cell);
+        CHECK((cell.empty() || std::string_view("=+-@\t\r").find(cell[0]) == std::string_view::npos));
+    }
+    // And the log reads back exactly the names it was given.
+    const auto back = parse_issuance_log(text);
+    REQUIRE(back.has_value());
+    REQUIRE(back->cards.size() == names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) CHECK(back->cards[i].name == names[i]);
+    CHECK(issuance_log_text(*back) == text);
+}

@@ -82,4 +82,25 @@ std::string csv_field(std::string_view value, char separator) {
     return out + "\"";
 }
 
+std::string spreadsheet_safe_field(std::string_view value, char separator) {
+    if (!starts_like_formula(value) && !value.starts_with('\'')) return csv_field(value, separator);
+    // Always quoted, so that the quote we add is inside the field, as the server's exports do.
+    std::string out = "\"'";
+    for (const char c : value) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string_view from_spreadsheet_safe_field(std::string_view field) {
+    if (field.starts_with('\'')) field.remove_prefix(1);
+    return field;
+}
+
+bool starts_like_formula(std::string_view text) {
+    return !text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' || text[0] == '\t' ||
+                             text[0] == '\r');
+}
+
 }  // namespace passkoop::cards

@@ -27,4 +27,14 @@ std::vector<CsvRecord> read_csv(std::string_view text, char separator);
 // A field quoted when it holds the separator, a quote or a line end.
 std::string csv_field(std::string_view value, char separator = ',');
 
+// A cell starting with = + - @, a tab or a carriage return is read as a formula by spreadsheets
+// (CSV injection). The same rule as the server's exports (server/src/reports.cpp).
+[[nodiscard]] bool starts_like_formula(std::string_view text);
+// Free text for a file people open in a spreadsheet: as csv_field, but a value that starts like a
+// formula is quoted with a single quote in front, inside the quotes. A value that starts with a
+// single quote gets one too, so that from_spreadsheet_safe_field gives back exactly `value`.
+std::string spreadsheet_safe_field(std::string_view value, char separator = ',');
+// The value spreadsheet_safe_field wrote, from the field read_csv gives.
+std::string_view from_spreadsheet_safe_field(std::string_view field);
+
 }  // namespace passkoop::cards
