@@ -376,6 +376,36 @@ TEST_CASE("issue-batch writes names that look like formulas into the log as text
     CHECK(r.out.find("Cartes émises : 0") != std::string::npos);
 }
 
+TEST_CASE("revoke by pass id needs the issuance log and an id it lists") {
+    CoopDir coop;
+    write_file(coop.dir / "members.csv", export_of(2));
+    REQUIRE(coop.batch(coop.dir / "members.csv").code == 0);
+    const pc::IssuedCard card = *coop.log().latest(1);
+    const auto revoke_id = [&](const std::string& id, bool with_log) {
+        std::vector<std::string> args = {"revoke", "--key", "coop.key", "--coop", "62", "--list", "revocations.json", "--pass-id", id};
+        if (with_log) args.insert(args.end(), {"--log", "cartes/issuance-log.csv"});
+        return run_cli(args, coop.dir.path);
+    };
+    Run r = revoke_id(card.pass_id, false);
+    CHECK(r.code == 2);
+    CHECK(r.err.find("--log") != std::string::npos);
+    // A mistyped id is no card of this coop: nothing is revoked.
+    r = revoke_id("0123456789abcdef", true);
+    CHECK(r.code == 2);
+    CHECK(r.err.find("0123456789abcdef : absent du journal d'émission") != std::string::npos);
+    CHECK_FALSE(fs::exists(coop.dir / "revocations.json"));
+
+    r = revoke_id(card.pass_id, true);
+    CAPTURE(r.err);
+    REQUIRE(r.code == 0);
+    CHECK(coop.revoked_ids() == std::set<std::string>{card.pass_id});
+    auto env = passkoop::parse_envelope_text(read_file(coop.dir / "revocations.json"));
+    REQUIRE(env.has_value());
+    const auto list = passkoop::parse_revocations_payload(env->payload);
+    REQUIRE(list.has_value());
+    CHECK(list->entries.at(0).until == card.expiry_day);  // the card's own expiry, from the log
+}
+
 TEST_CASE("the progress bar shows on a terminal only") {
     CoopDir coop;
     write_file(coop.dir / "members.csv", export_of(5));
