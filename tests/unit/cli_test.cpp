@@ -632,6 +632,61 @@ TEST_CASE("cli revoke refuses a pass of another coop") {
     CHECK_FALSE(std::filesystem::exists(g.dir / "revs.json"));
 }
 
+namespace {
+
+// True if `text` holds a control character other than a line end: C0, DEL, or C1 in UTF-8.
+bool has_control_character(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && c != '\n') || c == 0x7F) return true;
+        if (c == 0xC2 && i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xE0) == 0x80) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("cli untrusted text from registries and bundles reaches the terminal without control characters") {
+    Group g;
+    // Clears the screen and retitles the terminal; U+009B is the one-character CSI.
+    const std::string escape = "\x1b[2J\x1b]0;pwned\x07";
+    ok({"registry", "init", "--out", g.p("v2.json"), "--from", g.p("v1.json")});
+    ok({"registry", "add-coop", g.p("v2.json"), "--number", "3", "--name", "Coop" + escape + "alim", "--city", "Gre\xc2\x9b" "31mnoble",
+        "--department", "\x1b[8m"});
+    ok({"registry", "set-key", g.p("v2.json"), "--coop", "3", "--key-number", "1", "--key-file", g.p("d.key"), "--not-before", "2024-01-01"});
+    ok({"registry", "add-admin", g.p("v2.json"), "--name", "Eve" + escape, "--coop", "3", "--key-file", g.p("d.key")});
+    for (const char* key : {"a.key", "b.key", "c.key"}) ok({"registry", "sign", g.p("v2.json"), "--key", g.p(key)});
+    REQUIRE(contains(json::parse(envelope_file(g.dir / "v2.json").payload).dump(), "\\u001b[2J"));
+    ok({"registry", "bundle", "--registry", g.p("v2.json"), "--from", g.p("bundle-v1.json"), "--out", g.p("bundle-v2.json")});
+    const std::string text = issue(g.dir / "d.key", 3, 4242);
+
+    std::vector<CliRun> runs = {ok({"registry", "show", g.p("v2.json")}), ok({"registry", "show", g.p("bundle-v2.json")}),
+                                ok({"registry", "diff", g.p("v1.json"), g.p("v2.json")}), ok({"registry", "verify", g.p("v2.json")}),
+                                ok({"registry", "verify", g.p("bundle-v2.json")}),
+                                ok({"verify", "--registry", g.p("bundle-v2.json"), text})};
+    CHECK(contains(runs[0].out, "Coop?[2J?]0;pwned?alim"));
+    CHECK(contains(runs[0].out, "Eve?[2J"));
+    CHECK(contains(runs[2].out, "+ coop 3 Coop?[2J"));
+    CHECK(contains(runs[5].out, "Coop?[2J?]0;pwned?alim (Gre?31mnoble)"));
+
+    // Error details quote what a file holds: here an envelope's payload type.
+    json evil = json::parse(read_file(g.dir / "bundle-v1.json"));
+    evil["registry"]["payloadType"] = "application/x" + escape;
+    write_file(g.dir / "evil.json", evil.dump());
+    runs.push_back(expect_cli(2, {"verify", "--registry", g.p("evil.json"), text}));
+    CHECK(contains(runs.back().err, "evil.json"));
+    CHECK(contains(runs.back().err, "application/x?[2J"));
+    runs.push_back(expect_cli(1, {"registry", "verify", g.p("evil.json")}));
+    CHECK(contains(runs.back().out, "application/x?[2J"));
+    runs.push_back(expect_cli(2, {"registry", "show", g.p("evil.json")}));
+    for (const CliRun& run : runs) {
+        CAPTURE(run.out);
+        CAPTURE(run.err);
+        CHECK_FALSE(has_control_character(run.out));
+        CHECK_FALSE(has_control_character(run.err));
+    }
+}
+
 TEST_CASE("cli keygen refuses to overwrite and writes owner-only files") {
     TempDir dir;
     const std::string path = (dir / "coop.key").string();

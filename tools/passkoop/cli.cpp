@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include <odoo_export.hpp>
+
 #include <passkoop/bundle.hpp>
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
@@ -250,11 +252,12 @@ std::string printable(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
         const auto c = static_cast<unsigned char>(text[i]);
         std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        bool ok = len != 0 && i + len <= text.size() && is_valid_display_name(text.substr(i, len));
-        if (c < 0x80) ok = c >= 0x20 && c != 0x7F;
-        if (ok) out.append(text.substr(i, len));
+        const bool whole = len != 0 && i + len <= text.size() && cards::is_valid_utf8(text.substr(i, len));
+        // Control characters (C0, DEL, C1), line separators and bidirectional overrides are
+        // refused as in pass names; one '?' stands for each such character or invalid byte.
+        if (whole && is_valid_display_name(text.substr(i, len))) out.append(text.substr(i, len));
         else out += '?';
-        i += ok ? len : 1;
+        i += whole ? len : 1;
     }
     return out;
 }

@@ -117,11 +117,12 @@ int main(int argc, char** argv) {
         if (command == commands.end()) throw CliError(tr("commande inconnue : ", "unknown command: ") + printable(args[0]));
         return command->second(Argv(args.begin() + 1, args.end()));
     } catch (const CliError& e) {
-        std::cerr << "passkoop : " << e.what() << "\n";
+        // Error messages may quote what a file or an argument holds: filtered like any untrusted text.
+        std::cerr << "passkoop : " << printable(e.what()) << "\n";
     } catch (const KeyFileError& e) {
-        std::cerr << "passkoop : " << e.what() << "\n";
+        std::cerr << "passkoop : " << printable(e.what()) << "\n";
     } catch (const std::exception& e) {
-        std::cerr << "passkoop : " << tr("erreur : ", "error: ") << e.what() << "\n";
+        std::cerr << "passkoop : " << tr("erreur : ", "error: ") << printable(e.what()) << "\n";
     }
     return kExitUsage;
 }
