@@ -3,18 +3,46 @@
 
 namespace passkoop {
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0.
+std::size_t utf8_sequence_length(std::string_view s) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char c = byte(0);
+    if (c < 0x80) return 1;
+    const std::size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0 || s.size() < n) return 0;
+    for (std::size_t i = 1; i < n; ++i)
+        if ((byte(i) & 0xC0) != 0x80) return 0;
+    if (c == 0xE0 && byte(1) < 0xA0) return 0;  // overlong
+    if (c == 0xED && byte(1) > 0x9F) return 0;  // surrogate
+    if (c == 0xF0 && byte(1) < 0x90) return 0;  // overlong
+    if (c == 0xF4 && byte(1) > 0x8F) return 0;  // above U+10FFFF
+    return n;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t n = utf8_sequence_length(text.substr(i));
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
 std::string printable(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        const std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        // One character at a time through the pass name check: valid UTF-8 without controls.
-        bool ok = len != 0 && i + len <= text.size() && is_valid_display_name(text.substr(i, len));
-        if (c < 0x80) ok = c >= 0x20 && c != 0x7F;
-        if (ok) out.append(text.substr(i, len));
-        else out += '?';
-        i += ok ? len : 1;
+        const std::size_t n = utf8_sequence_length(text.substr(i));
+        // Control characters (C0, DEL, C1), line separators and bidirectional overrides are
+        // refused as in pass names; one '?' stands for each such character or invalid byte.
+        const std::string_view character = text.substr(i, n == 0 ? 1 : n);
+        out += n != 0 && is_valid_display_name(character) ? character : std::string_view("?");
+        i += character.size();
     }
     return out;
 }

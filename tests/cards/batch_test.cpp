@@ -2,6 +2,7 @@
 // images are read back by zbarimg and the passes checked against the coop's public key.
 #include "cards_support.hpp"
 
+#include <csv.hpp>
 #include <issuance_log.hpp>
 #include <odoo_export.hpp>
 
@@ -326,6 +327,83 @@ TEST_CASE("a card that cannot be written is logged as failed and replaced with t
     log = coop.log();
     CHECK(log.latest(2)->sequence == 1);
     check_member_images(coop, *log.latest(2));
+}
+
+TEST_CASE("issue-batch issues no card from text inside another record of a crafted export") {
+    CoopDir coop;
+    // A member's name too long for a record, holding lines that look like members. The export
+    // quotes it as one field; before, reading resumed on the line after the error, inside the
+    // quotes, and signed cards for member 666 and for member 1 named « x" ».
+    const std::string name = "DUPONT, " + std::string(5000, 'A') + "\nEve Injected,666,,up_to_date,standard,True,False,\nx";
+    const std::string header = "name,barcode_base,barcode,cooperative_state,shift_type,is_member,is_associated_people,parent_member_num\n";
+    write_file(coop.dir / "members.csv", header + pc::csv_field(name) + ",1,,up_to_date,standard,True,False,\n" +
+                                             "\"MARTIN, Marie\",2,,up_to_date,standard,True,False,\n");
+    const Run r = coop.batch(coop.dir / "members.csv");
+    CAPTURE(r.out);
+    CAPTURE(r.err);
+    CHECK(r.code == 1);
+    CHECK(r.out.find("Cartes émises : 1 (nouvelles : 1)") != std::string::npos);
+    CHECK(r.out.find("ligne 2 : ligne trop longue (plus de 4096 octets) ; lignes 2 à 4 ignorées") != std::string::npos);
+    CHECK(names_in(coop.log()) == std::map<std::uint64_t, std::string>{{2, "Marie M."}});
+    for (const char* absent : {"1", "666"}) CHECK_FALSE(fs::exists(coop.dir / "cartes" / "png" / (std::string(absent) + ".png")));
+}
+
+TEST_CASE("issue-batch writes names that look like formulas into the log as text for spreadsheets") {
+    CoopDir coop;
+    const std::string header = "name,barcode_base,barcode,cooperative_state,shift_type,is_member,is_associated_people,parent_member_num\n";
+    write_file(coop.dir / "members.csv", header + "\"=HYPERLINK(\"\"http://x\"\")\",1,,up_to_date,standard,True,False,\n" +
+                                             "@SUM(A1),2,,up_to_date,standard,True,False,\n" +
+                                             "+33 Marie,3,,up_to_date,standard,True,False,\n");
+    Run r = coop.batch(coop.dir / "members.csv");
+    CAPTURE(r.out);
+    REQUIRE(r.code == 0);
+    const auto cells = [&] {
+        std::vector<std::string> names;
+        const auto records = pc::read_csv(read_file(coop.dir / "cartes" / "issuance-log.csv"), ',');
+        for (std::size_t i = 1; i < records.size(); ++i) names.push_back(records[i].fields.at(5));
+        return names;
+    };
+    // What a spreadsheet sees: text behind a single quote, not a formula.
+    CHECK(cells() == std::vector<std::string>{"'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "'+33 M."});
+    // The log itself reads back the names the passes carry.
+    const pc::IssuanceLog log = coop.log();
+    CHECK(names_in(log) == std::map<std::uint64_t, std::string>{{1, "=HYPERLINK(\"http://x\")"}, {2, "@SUM(A1)"}, {3, "+33 M."}});
+    for (const auto& card : log.cards) check_member_images(coop, card);
+    // Rewritten by revoke, the log keeps them defused, and the next batch sees no name change.
+    REQUIRE(coop.revoke("--member", "3").code == 0);
+    CHECK(cells() == std::vector<std::string>{"'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "'+33 M."});
+    r = coop.batch(coop.dir / "members.csv");
+    CHECK(r.out.find("Cartes émises : 0") != std::string::npos);
+}
+
+TEST_CASE("revoke by pass id needs the issuance log and an id it lists") {
+    CoopDir coop;
+    write_file(coop.dir / "members.csv", export_of(2));
+    REQUIRE(coop.batch(coop.dir / "members.csv").code == 0);
+    const pc::IssuedCard card = *coop.log().latest(1);
+    const auto revoke_id = [&](const std::string& id, bool with_log) {
+        std::vector<std::string> args = {"revoke", "--key", "coop.key", "--coop", "62", "--list", "revocations.json", "--pass-id", id};
+        if (with_log) args.insert(args.end(), {"--log", "cartes/issuance-log.csv"});
+        return run_cli(args, coop.dir.path);
+    };
+    Run r = revoke_id(card.pass_id, false);
+    CHECK(r.code == 2);
+    CHECK(r.err.find("--log") != std::string::npos);
+    // A mistyped id is no card of this coop: nothing is revoked.
+    r = revoke_id("0123456789abcdef", true);
+    CHECK(r.code == 2);
+    CHECK(r.err.find("0123456789abcdef : absent du journal d'émission") != std::string::npos);
+    CHECK_FALSE(fs::exists(coop.dir / "revocations.json"));
+
+    r = revoke_id(card.pass_id, true);
+    CAPTURE(r.err);
+    REQUIRE(r.code == 0);
+    CHECK(coop.revoked_ids() == std::set<std::string>{card.pass_id});
+    auto env = passkoop::parse_envelope_text(read_file(coop.dir / "revocations.json"));
+    REQUIRE(env.has_value());
+    const auto list = passkoop::parse_revocations_payload(env->payload);
+    REQUIRE(list.has_value());
+    CHECK(list->entries.at(0).until == card.expiry_day);  // the card's own expiry, from the log
 }
 
 TEST_CASE("the progress bar shows on a terminal only") {

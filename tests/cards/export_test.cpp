@@ -7,6 +7,10 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 using namespace passkoop::cards;
 
 TEST_CASE("display names from NOM Prénom and Prénom Nom") {
@@ -58,22 +62,51 @@ TEST_CASE("states from technical values and French labels") {
 }
 
 TEST_CASE("csv records keep their line numbers across quoted line breaks and bad lines") {
-    const std::string text = "a,b\r\n\"x\ny\",2\n\n\"open,3\nnext,4\n" + std::string(5000, 'z') + ",5\nlast,6";
+    const std::string text = "a,b\r\n\"x\ny\",2\n\n" + std::string(5000, 'z') + ",5\nlast,6\n\"open,3\nnext,4\n";
     const auto records = read_csv(text, ',');
-    REQUIRE(records.size() == 6);
+    REQUIRE(records.size() == 5);
     CHECK(records[0].line == 1);
     CHECK(records[1].line == 2);
     CHECK(records[1].fields == std::vector<std::string>{"x\ny", "2"});
     CHECK(records[2].line == 5);
-    CHECK_FALSE(records[2].error.empty());  // the quote never closes: reported, reading resumes
+    CHECK(records[2].error.find("4096") != std::string::npos);
     CHECK(records[3].line == 6);
-    CHECK(records[3].fields == std::vector<std::string>{"next", "4"});
+    CHECK(records[3].fields == std::vector<std::string>{"last", "6"});
+    // A quote that never closes holds the rest of the file: reported, nothing after it is read.
     CHECK(records[4].line == 7);
-    CHECK(records[4].error.find("4096") != std::string::npos);
-    CHECK(records[5].line == 8);
-    CHECK(records[5].fields == std::vector<std::string>{"last", "6"});
+    CHECK(records[4].fields.empty());
+    CHECK(records[4].error == "guillemet non fermé ; lignes 7 à 8 ignorées");
     CHECK(csv_field("DUPONT, \"Marie\"") == "\"DUPONT, \"\"Marie\"\"\"");
     CHECK(csv_field("plain") == "plain");
+}
+
+TEST_CASE("csv reading resumes after the end of a bad record, never inside one of its quoted fields") {
+    // A name too long for a record, holding line breaks and lines that look like members: its
+    // field is quoted as an export quotes it, and none of its lines may come out as a record.
+    const std::string name = std::string(5000, 'A') + "\n99,Injected,up_to_date,True\nx";
+    const std::string text = "name,barcode_base,cooperative_state,is_member\n" + csv_field(name) +
+                             ",1,up_to_date,True\nNext,2,up_to_date,True\n";
+    const auto records = read_csv(text, ',');
+    REQUIRE(records.size() == 3);
+    CHECK(records[1].line == 2);
+    CHECK(records[1].fields.empty());
+    CHECK(records[1].error == "ligne trop longue (plus de 4096 octets) ; lignes 2 à 4 ignorées");
+    CHECK(records[2].line == 5);
+    CHECK(records[2].fields == std::vector<std::string>{"Next", "2", "up_to_date", "True"});
+
+    const auto members = read_member_export(text);
+    REQUIRE(members.rows.size() == 1);
+    CHECK(members.rows[0].number == 2u);
+    REQUIRE(members.errors.size() == 1);
+    CHECK(members.errors[0].line == 2);
+
+    // The same after too many columns, with a quoted field after the limit.
+    const std::string wide = "a,b\n" + std::string(kMaxCsvFields + 1, ',') + csv_field("x\n99,Injected\ny") + "\nlast,6\n";
+    const auto wide_records = read_csv(wide, ',');
+    REQUIRE(wide_records.size() == 3);
+    CHECK(wide_records[1].error == "trop de colonnes ; lignes 2 à 4 ignorées");
+    CHECK(wide_records[2].line == 5);
+    CHECK(wide_records[2].fields == std::vector<std::string>{"last", "6"});
 }
 
 TEST_CASE("an export header is recognised in both styles and both separators") {
@@ -155,4 +188,30 @@ TEST_CASE("the issuance log reads back what it wrote and refuses a damaged row")
     CHECK_FALSE(parse_issuance_log(text + "1002,0,nothex,2026-01-01,2026-12-31,,,\n").has_value());
     CHECK_FALSE(parse_issuance_log(text + "1002,0,0123456789abcdef,2026-01-01,2026-12-31,,2026-02-02,stolen\n").has_value());
     CHECK_FALSE(parse_issuance_log("name,barcode_base\n").has_value());
+}
+
+TEST_CASE("the issuance log writes names that look like formulas so that a spreadsheet shows them as text") {
+    const std::vector<std::string> names = {"=HYPERLINK(\"http://x\")", "+33 M.", "-1+1", "@SUM(A1)", "\tTab", "\rCR",
+                                            "'=quoted", "'plain", "Marie D.", ""};
+    IssuanceLog log;
+    for (std::size_t i = 0; i < names.size(); ++i)
+        log.cards.push_back({1000 + i, 0, "00000000000000" + std::to_string(10 + i), 2500, 2864, names[i], std::nullopt, ""});
+    const std::string text = issuance_log_text(log);
+    CHECK(text.find(",\"'=HYPERLINK(\"\"http://x\"\")\",") != std::string::npos);
+    CHECK(text.find(",Marie D.,") != std::string::npos);
+    // Each name cell, as a spreadsheet reads the file, starts with no formula character.
+    const auto records = read_csv(text, ',');
+    REQUIRE(records.size() == names.size() + 1);
+    for (std::size_t i = 1; i < records.size(); ++i) {
+        REQUIRE(records[i].fields.size() == 8);
+        const std::string& cell = records[i].fields[5];
+        CAPTURE(cell);
+        CHECK((cell.empty() || std::string_view("=+-@\t\r").find(cell[0]) == std::string_view::npos));
+    }
+    // And the log reads back exactly the names it was given.
+    const auto back = parse_issuance_log(text);
+    REQUIRE(back.has_value());
+    REQUIRE(back->cards.size() == names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) CHECK(back->cards[i].name == names[i]);
+    CHECK(issuance_log_text(*back) == text);
 }

@@ -2,6 +2,8 @@
 // separate process with an explicit environment, on real files in a temporary directory.
 #include "support.hpp"
 
+#include <passkoop/keyfile.hpp>
+
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -461,8 +463,14 @@ TEST_CASE("cli revoke then rebundle makes the pass revoked") {
 TEST_CASE("cli revocation list signed with another coop key is ignored with a warning") {
     Group g;
     const std::string text = issue(g.dir / "coop12.key", 12, 4242);
-    // La Louve's key signs a list for La Cagette: the CLI cannot know, the bundle can.
-    ok({"revoke", "--key", g.p("coop7.key"), "--coop", "12", "--list", g.p("wrong.json"), "--pass", text});
+    // La Louve's key signs a list for La Cagette. `passkoop revoke` refuses to (the pass does
+    // not verify with that key), but anyone can write one: the bundle ignores it.
+    expect_cli(2, {"revoke", "--key", g.p("coop7.key"), "--coop", "12", "--list", g.p("wrong.json"), "--pass", text});
+    const json v = json::parse(ok({"verify", "--registry", g.p("bundle-v1.json"), "--json", text}).out);
+    const RevocationList wrong{12, 1, instant("2026-01-01T00:00:00Z"),
+                               {{parse_pass_id(v["pass_id"].get<std::string>()).value(), day(v["expiry"].get<std::string>())}}};
+    const SigningKey louve = read_key_file(g.dir / "coop7.key", nullptr);
+    write_file(g.dir / "wrong.json", envelope_to_json(sign_revocations(wrong, {&louve})).dump(2));
     const CliRun bundled = ok({"registry", "bundle", "--registry", g.p("v1.json"), "--revocations", g.p("wrong.json"),
                                "--out", g.p("bundle-w.json")});
     CHECK(contains(bundled.out, "revocations[0]"));
@@ -473,6 +481,140 @@ TEST_CASE("cli revocation list signed with another coop key is ignored with a wa
     CHECK(contains(till.err, "revocations[0]"));
     const CliRun check = ok({"registry", "verify", g.p("bundle-w.json")});
     CHECK(contains(check.out, "revocations[0]"));
+}
+
+namespace {
+
+// Writes `env` as the file `name` in the group's directory.
+void write_envelope(const Group& g, std::string_view name, const Envelope& env) {
+    write_file(g.dir / name, envelope_to_json(env).dump(2));
+}
+
+}  // namespace
+
+TEST_CASE("cli revoke refuses to re-sign a revocation list the coop did not sign, and changes nothing") {
+    Group g;
+    const std::string first = issue(g.dir / "coop12.key", 12, 4242);
+    const std::string second = issue(g.dir / "coop12.key", 12, 4243);
+    ok({"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p("revs.json"), "--pass", first});
+    REQUIRE(payload_json(g.dir / "revs.json")["entries"].size() == 1);
+
+    // Someone empties the list and keeps its signature, or signs the emptied list with another key.
+    Envelope emptied = envelope_file(g.dir / "revs.json");
+    json payload = json::parse(emptied.payload);
+    payload["entries"] = json::array();
+    emptied.payload = payload.dump();
+    write_envelope(g, "tampered.json", emptied);
+    Envelope resigned{emptied.payload_type, emptied.payload, {}};
+    resigned.sign(read_key_file(g.dir / "coop7.key", nullptr));
+    write_envelope(g, "resigned.json", resigned);
+    for (const char* name : {"tampered.json", "resigned.json"}) {
+        CAPTURE(name);
+        const std::string before = read_file(g.dir / name);
+        const CliRun refused = expect_cli(2, {"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p(name), "--pass", second});
+        CHECK(contains(refused.err, name));
+        CHECK(contains(refused.err, "n'est pas signée par cette clé de la coop"));
+        CHECK(contains(refused.err, "rien n'a été changé"));
+        CHECK(refused.out.empty());
+        CHECK(read_file(g.dir / name) == before);
+    }
+    const CliRun english = expect_cli(2, {"--lang", "en", "revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list",
+                                          g.p("tampered.json"), "--pass", second});
+    CHECK(contains(english.err, "the existing list is not signed by this coop key"));
+
+    // The list the coop signed takes the next revocation and keeps the first.
+    ok({"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p("revs.json"), "--pass", second});
+    const json list = payload_json(g.dir / "revs.json");
+    CHECK(list["sequence"] == 2);
+    CHECK(list["entries"].size() == 2);
+}
+
+TEST_CASE("cli revoke takes over a list signed by a former key of the coop given with --previous-key") {
+    Group g;
+    ok({"keygen", "--out", g.p("old12.key"), "--no-passphrase"});
+    const std::string old_public = trimmed(ok({"pubkey", "--key", g.p("old12.key")}).out);
+    const std::string old_pass = issue(g.dir / "old12.key", 12, 4241);
+    ok({"revoke", "--key", g.p("old12.key"), "--coop", "12", "--list", g.p("revs.json"), "--pass", old_pass});
+
+    // The coop now signs with coop12.key: the list of the old key is refused until it is named.
+    const std::string text = issue(g.dir / "coop12.key", 12, 4242);
+    const std::string before = read_file(g.dir / "revs.json");
+    const CliRun refused = expect_cli(2, {"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p("revs.json"), "--pass", text});
+    CHECK(contains(refused.err, "--previous-key"));
+    CHECK(read_file(g.dir / "revs.json") == before);
+    const CliRun bad_key = expect_cli(2, {"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p("revs.json"),
+                                          "--previous-key", "pas-une-clé", "--pass", text});
+    CHECK(contains(bad_key.err, "--previous-key"));
+    CHECK(read_file(g.dir / "revs.json") == before);
+
+    // With it, a pass of the old key can be revoked too; the new list is signed by the new key.
+    const std::string other_old_pass = issue(g.dir / "old12.key", 12, 4240);
+    ok({"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p("revs.json"), "--previous-key", old_public, "--pass",
+        text, "--pass", other_old_pass});
+    const Envelope env = envelope_file(g.dir / "revs.json");
+    REQUIRE(env.signatures.size() == 1);
+    CHECK(env.signatures[0].keyid == key_id_of_file(g.dir / "coop12.key"));
+    const json list = json::parse(env.payload);
+    CHECK(list["sequence"] == 2);
+    CHECK(list["entries"].size() == 3);
+    // From now on the coop's current key is enough.
+    ok({"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p("revs.json"), "--pass", issue(g.dir / "coop12.key", 12, 4243)});
+    CHECK(payload_json(g.dir / "revs.json")["entries"].size() == 4);
+}
+
+TEST_CASE("cli revoke refuses a pass text that does not verify with the coop key") {
+    Group g;
+    const std::string text = issue(g.dir / "coop12.key", 12, 4242);
+    // One digit mistyped in the second group (member number, dates): lowering a digit keeps the
+    // group in range, so the text still decodes, to a pass nobody issued.
+    std::string typo = text;
+    const std::size_t at = typo.find_first_of("123456789", 2 + 17);
+    REQUIRE(at < 2 + 34);
+    --typo[at];
+    CHECK(json::parse(expect_cli(1, {"verify", "--registry", g.p("bundle-v1.json"), "--json", typo}).out)["code"] == "bad_signature");
+    const CliRun refused = expect_cli(2, {"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p("revs.json"), "--pass", typo});
+    CHECK(contains(refused.err, "n'est pas un pass signé par la clé de la coop"));
+    CHECK(contains(refused.err, "rien n'a été révoqué"));
+    CHECK_FALSE(std::filesystem::exists(g.dir / "revs.json"));
+
+    // A pass with La Cagette's number signed by another key (here La Louve's) is refused too.
+    const std::string forged = issue(g.dir / "coop7.key", 12, 4242);
+    const CliRun other_key = expect_cli(2, {"--lang", "en", "revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list",
+                                            g.p("revs.json"), "--pass", forged});
+    CHECK(contains(other_key.err, "not a pass signed by the coop's key"));
+    CHECK_FALSE(std::filesystem::exists(g.dir / "revs.json"));
+    // An existing list is left as it was.
+    ok({"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p("revs.json"), "--pass", text});
+    const std::string before = read_file(g.dir / "revs.json");
+    expect_cli(2, {"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p("revs.json"), "--pass", typo});
+    CHECK(read_file(g.dir / "revs.json") == before);
+}
+
+TEST_CASE("cli revoke reads an ambiguous keyboard-mangled text as the verifier does") {
+    Group g;
+    // The two mangled alphabets share '&' and '(' (1 and 5 for a US scanner on an AZERTY till,
+    // 7 and 9 for the reverse): a text holding them has two readings, and only one is signed.
+    // The 7s and 9s of the second digit group become '&' and '('; the AZERTY reading, tried
+    // first, lowers those digits, so it still decodes, to another pass id.
+    std::string text, mangled;
+    for (int member = 4242; mangled == text; ++member) {
+        REQUIRE(member < 4342);
+        text = issue(g.dir / "coop12.key", 12, member);
+        mangled = text;
+        for (std::size_t i = 2 + 17; i < 2 + 34; ++i) {
+            if (mangled[i] == '7') mangled[i] = '&';
+            if (mangled[i] == '9') mangled[i] = '(';
+        }
+    }
+    const json original = json::parse(ok({"verify", "--registry", g.p("bundle-v1.json"), "--json", text}).out);
+    const json read = json::parse(ok({"verify", "--registry", g.p("bundle-v1.json"), "--json", mangled}).out);
+    CHECK(read["pass_id"] == original["pass_id"]);
+    CHECK(read["warnings"] == json::array({"keyboard_layout_repaired"}));
+
+    ok({"revoke", "--key", g.p("coop12.key"), "--coop", "12", "--list", g.p("revs.json"), "--pass", mangled});
+    const json list = payload_json(g.dir / "revs.json");
+    REQUIRE(list["entries"].size() == 1);
+    CHECK(list["entries"][0]["pass_id"] == original["pass_id"]);
 }
 
 TEST_CASE("cli revoke refuses a pass of another coop") {
@@ -488,6 +630,61 @@ TEST_CASE("cli revoke refuses a pass of another coop") {
                                              g.p("revs.json"), "--pass", "PK12"});
     CHECK(contains(unreadable.err, "--pass"));
     CHECK_FALSE(std::filesystem::exists(g.dir / "revs.json"));
+}
+
+namespace {
+
+// True if `text` holds a control character other than a line end: C0, DEL, or C1 in UTF-8.
+bool has_control_character(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && c != '\n') || c == 0x7F) return true;
+        if (c == 0xC2 && i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xE0) == 0x80) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("cli untrusted text from registries and bundles reaches the terminal without control characters") {
+    Group g;
+    // Clears the screen and retitles the terminal; U+009B is the one-character CSI.
+    const std::string escape = "\x1b[2J\x1b]0;pwned\x07";
+    ok({"registry", "init", "--out", g.p("v2.json"), "--from", g.p("v1.json")});
+    ok({"registry", "add-coop", g.p("v2.json"), "--number", "3", "--name", "Coop" + escape + "alim", "--city", "Gre\xc2\x9b" "31mnoble",
+        "--department", "\x1b[8m"});
+    ok({"registry", "set-key", g.p("v2.json"), "--coop", "3", "--key-number", "1", "--key-file", g.p("d.key"), "--not-before", "2024-01-01"});
+    ok({"registry", "add-admin", g.p("v2.json"), "--name", "Eve" + escape, "--coop", "3", "--key-file", g.p("d.key")});
+    for (const char* key : {"a.key", "b.key", "c.key"}) ok({"registry", "sign", g.p("v2.json"), "--key", g.p(key)});
+    REQUIRE(contains(json::parse(envelope_file(g.dir / "v2.json").payload).dump(), "\\u001b[2J"));
+    ok({"registry", "bundle", "--registry", g.p("v2.json"), "--from", g.p("bundle-v1.json"), "--out", g.p("bundle-v2.json")});
+    const std::string text = issue(g.dir / "d.key", 3, 4242);
+
+    std::vector<CliRun> runs = {ok({"registry", "show", g.p("v2.json")}), ok({"registry", "show", g.p("bundle-v2.json")}),
+                                ok({"registry", "diff", g.p("v1.json"), g.p("v2.json")}), ok({"registry", "verify", g.p("v2.json")}),
+                                ok({"registry", "verify", g.p("bundle-v2.json")}),
+                                ok({"verify", "--registry", g.p("bundle-v2.json"), text})};
+    CHECK(contains(runs[0].out, "Coop?[2J?]0;pwned?alim"));
+    CHECK(contains(runs[0].out, "Eve?[2J"));
+    CHECK(contains(runs[2].out, "+ coop 3 Coop?[2J"));
+    CHECK(contains(runs[5].out, "Coop?[2J?]0;pwned?alim (Gre?31mnoble)"));
+
+    // Error details quote what a file holds: here an envelope's payload type.
+    json evil = json::parse(read_file(g.dir / "bundle-v1.json"));
+    evil["registry"]["payloadType"] = "application/x" + escape;
+    write_file(g.dir / "evil.json", evil.dump());
+    runs.push_back(expect_cli(2, {"verify", "--registry", g.p("evil.json"), text}));
+    CHECK(contains(runs.back().err, "evil.json"));
+    CHECK(contains(runs.back().err, "application/x?[2J"));
+    runs.push_back(expect_cli(1, {"registry", "verify", g.p("evil.json")}));
+    CHECK(contains(runs.back().out, "application/x?[2J"));
+    runs.push_back(expect_cli(2, {"registry", "show", g.p("evil.json")}));
+    for (const CliRun& run : runs) {
+        CAPTURE(run.out);
+        CAPTURE(run.err);
+        CHECK_FALSE(has_control_character(run.out));
+        CHECK_FALSE(has_control_character(run.err));
+    }
 }
 
 TEST_CASE("cli keygen refuses to overwrite and writes owner-only files") {

@@ -8,53 +8,61 @@ std::vector<CsvRecord> read_csv(std::string_view text, char separator) {
     std::vector<CsvRecord> records;
     std::size_t pos = 0, line = 1;
     while (pos < text.size()) {
-        const std::size_t start = pos, start_line = line;
-        CsvRecord record{start_line, {}, {}};
+        const std::size_t start = pos;
+        CsvRecord record{line, {}, {}};
         std::string field;
-        bool quoted = false, at_field_start = true, done = false;
-        while (!done) {
-            if (pos - start > kMaxCsvRecordBytes) {
-                record.error = tr("ligne trop longue (plus de 4096 octets)", "line too long (over 4096 bytes)");
-                break;
-            }
+        bool quoted = false, at_field_start = true;
+        // After an error the record is still read to its end, quotes honoured, but nothing of it
+        // is kept: a line break inside a quoted field does not end it, so text inside another
+        // record's field (a crafted name) is never read as a record of its own.
+        const auto fail = [&](std::string message) {
+            if (record.error.empty()) record.error = std::move(message);
+            record.fields.clear();
+            field.clear();
+        };
+        std::size_t last_line = line;
+        for (bool done = false; !done;) {
             if (pos >= text.size()) {
-                if (quoted) record.error = tr("guillemet non fermé", "unclosed quote");
-                else record.fields.push_back(std::move(field));
+                if (quoted) fail(tr("guillemet non fermé", "unclosed quote"));
+                else if (record.error.empty()) record.fields.push_back(std::move(field));
                 break;
             }
+            if (record.error.empty() && pos - start > kMaxCsvRecordBytes) fail(tr("ligne trop longue (plus de 4096 octets)", "line too long (over 4096 bytes)"));
+            const bool keep = record.error.empty();
             const char c = text[pos++];
+            last_line = line;
             if (quoted) {
-                if (c == '"' && pos < text.size() && text[pos] == '"') field += '"', ++pos;
-                else if (c == '"') quoted = false;
-                else {
+                if (c == '"' && pos < text.size() && text[pos] == '"') {
+                    if (keep) field += '"';
+                    ++pos;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
                     if (c == '\n') ++line;
-                    field += c;
+                    if (keep) field += c;
                 }
             } else if (c == '"' && at_field_start) {
                 quoted = true, at_field_start = false;
             } else if (c == separator) {
+                at_field_start = true;
+                if (!keep) continue;
                 record.fields.push_back(std::move(field));
                 field.clear();
-                at_field_start = true;
-                if (record.fields.size() > kMaxCsvFields) {
-                    record.error = tr("trop de colonnes", "too many columns");
-                    break;
-                }
+                if (record.fields.size() > kMaxCsvFields) fail(tr("trop de colonnes", "too many columns"));
             } else if (c == '\n' || c == '\r') {
                 if (c == '\r' && pos < text.size() && text[pos] == '\n') ++pos;
                 ++line;
-                record.fields.push_back(std::move(field));
+                if (keep) record.fields.push_back(std::move(field));
                 done = true;
             } else {
-                field += c, at_field_start = false;
+                if (keep) field += c;
+                at_field_start = false;
             }
         }
         if (!record.error.empty()) {
-            // Resume on the line after the one the bad record started on.
-            record.fields.clear();
-            const std::size_t next = text.find('\n', start);
-            pos = next == std::string_view::npos ? text.size() : next + 1;
-            line = start_line + 1;
+            if (last_line > record.line)
+                record.error += tr(" ; lignes ", "; lines ") + std::to_string(record.line) + tr(" à ", " to ") +
+                                std::to_string(last_line) + tr(" ignorées", " skipped");
             records.push_back(std::move(record));
             continue;
         }
@@ -72,6 +80,27 @@ std::string csv_field(std::string_view value, char separator) {
         out += c;
     }
     return out + "\"";
+}
+
+std::string spreadsheet_safe_field(std::string_view value, char separator) {
+    if (!starts_like_formula(value) && !value.starts_with('\'')) return csv_field(value, separator);
+    // Always quoted, so that the quote we add is inside the field, as the server's exports do.
+    std::string out = "\"'";
+    for (const char c : value) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string_view from_spreadsheet_safe_field(std::string_view field) {
+    if (field.starts_with('\'')) field.remove_prefix(1);
+    return field;
+}
+
+bool starts_like_formula(std::string_view text) {
+    return !text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' || text[0] == '\t' ||
+                             text[0] == '\r');
 }
 
 }  // namespace passkoop::cards

@@ -48,7 +48,8 @@ std::expected<IssuanceLog, std::string> parse_issuance_log(std::string_view text
         if (!parse_int(r.fields[0], c.member) || !parse_int(r.fields[1], c.sequence) || c.sequence < 0 || c.sequence > 255 ||
             !parse_pass_id(r.fields[2]) || !issued || !expiry)
             return bad();
-        c.pass_id = r.fields[2], c.issued_day = *issued, c.expiry_day = *expiry, c.name = r.fields[5];
+        c.pass_id = r.fields[2], c.issued_day = *issued, c.expiry_day = *expiry;
+        c.name = std::string(from_spreadsheet_safe_field(r.fields[5]));
         if (!r.fields[6].empty()) {
             const auto revoked = parse_day(r.fields[6]);
             if (!revoked || (r.fields[7] != "lost" && r.fields[7] != "departed" && r.fields[7] != "failed")) return bad();
@@ -59,11 +60,12 @@ std::expected<IssuanceLog, std::string> parse_issuance_log(std::string_view text
     return log;
 }
 
+// Coops open this log in a spreadsheet: a name from the member export must not run as a formula.
 std::string issuance_log_text(const IssuanceLog& log) {
     std::string out = std::string(kHeader) + "\n";
     for (const IssuedCard& c : log.cards) {
         out += std::to_string(c.member) + "," + std::to_string(c.sequence) + "," + c.pass_id + "," + format_day(c.issued_day) + "," +
-               format_day(c.expiry_day) + "," + csv_field(c.name) + "," + (c.revoked_day ? format_day(*c.revoked_day) : "") + "," +
+               format_day(c.expiry_day) + "," + spreadsheet_safe_field(c.name) + "," + (c.revoked_day ? format_day(*c.revoked_day) : "") + "," +
                c.reason + "\n";
     }
     return out;

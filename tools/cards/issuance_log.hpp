@@ -3,6 +3,8 @@
 //   member,sequence,pass_id,issued,expiry,name,revoked,reason
 // `issued`, `expiry` and `revoked` are YYYY-MM-DD; `reason` is "lost", "departed" (by
 // `passkoop revoke`) or "failed" (signed, but its image could not be written: never handed out).
+// A name that starts like a spreadsheet formula (= + - @) is written with a ' in front, inside
+// its quotes, and read back without it.
 #pragma once
 
 #include <cstdint>

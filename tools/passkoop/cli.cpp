@@ -1,7 +1,5 @@
 #include "cli.hpp"
 
-#include <passkoop/text.hpp>
-
 #include <passkoop/bundle.hpp>
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
@@ -13,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -225,6 +224,24 @@ void sign_checked(Pass& pass, const SigningKey& key) {
     sign_pass(pass, key);
     if (!verify_typed(kPassPayloadType, pass.signed_bytes(), pass.signature, key.public_key()))
         throw CliError(tr("la signature produite ne se vérifie pas ; rien n'a été émis", "the signature made does not verify; nothing was issued"));
+}
+
+std::optional<ScannedPass> read_scanned_pass(std::string_view text, const std::vector<PublicKey>& keys) {
+    const auto scanned = normalise_scanned_text(text);
+    if (!scanned) return std::nullopt;
+    std::optional<ScannedPass> first;
+    for (const std::string& reading : scanned->readings) {
+        const auto bytes = decode_text(reading);
+        auto pass = bytes ? decode_binary(*bytes) : std::unexpected(bytes.error());
+        if (!pass) continue;
+        const Bytes signed_part = pass->signed_bytes();
+        const bool verified = std::any_of(keys.begin(), keys.end(), [&](const PublicKey& key) {
+            return verify_typed(kPassPayloadType, signed_part, pass->signature, key);
+        });
+        if (verified) return ScannedPass{std::move(*pass), true};
+        if (!first) first = ScannedPass{std::move(*pass), false};
+    }
+    return first;
 }
 
 }  // namespace passkoop::cli

@@ -76,4 +76,14 @@ IssueDays issue_days(const Args& args);
 // is handed out. Thread-safe (the key is only read).
 void sign_checked(Pass& pass, const SigningKey& key);
 
+// A pass read from a scanned text as the library's verifier reads it (DESIGN §3): of the readings
+// of an ambiguous, keyboard-mangled text, the first whose signature verifies with one of `keys`;
+// when none does, the first reading that decodes, with `verified` false. Nullopt when no reading
+// decodes.
+struct ScannedPass {
+    Pass pass;
+    bool verified = false;
+};
+[[nodiscard]] std::optional<ScannedPass> read_scanned_pass(std::string_view text, const std::vector<PublicKey>& keys);
+
 }  // namespace passkoop::cli

@@ -311,7 +311,7 @@ int registry_verify(const Argv& argv) {
         const auto anchor = pinned_anchor(args, "pin");
         auto bundle = load_bundle(text, anchor ? &*anchor : nullptr);
         if (!bundle) {
-            std::cout << "✘ " << path << " : " << bundle.error().detail << " [" << to_string(bundle.error().failure) << "]\n";
+            std::cout << "✘ " << path << " : " << printable(bundle.error().detail) << " [" << to_string(bundle.error().failure) << "]\n";
             return kExitInvalid;
         }
         std::cout << "✔ " << path << tr(" : bundle valide, registre version ", ": valid bundle, registry version ")
@@ -336,7 +336,7 @@ int registry_verify(const Argv& argv) {
                             count_threshold(*env, previous->registry.admins));
         }
         auto accepted = accept_registry(*env, {}, &*previous);
-        if (!accepted) std::cout << "  ✘ " << accepted.error().detail << " [" << to_string(accepted.error().failure) << "]\n";
+        if (!accepted) std::cout << "  ✘ " << printable(accepted.error().detail) << " [" << to_string(accepted.error().failure) << "]\n";
         ok = ok && accepted.has_value();
     }
     std::cout << (ok ? tr("✔ publiable\n", "✔ ready to publish\n") : tr("✘ pas encore publiable\n", "✘ not publishable yet\n"));

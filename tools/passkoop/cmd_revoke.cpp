@@ -17,16 +17,39 @@
 namespace passkoop::cli {
 
 int cmd_revoke(const Argv& argv) {
-    const Args args(argv, {"key", "coop", "list", "pass", "pass-id", "until", "log", "member", "lost"}, {});
+    const Args args(argv, {"key", "coop", "list", "pass", "pass-id", "log", "member", "lost", "previous-key"}, {});
     const auto coop = static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535));
     const std::string path = args.require("list");
+    const std::string key_path = args.require("key");
     const std::int64_t today = day_of(unix_now());
+
+    // The keys this coop signs with: the one given, and former ones named with --previous-key
+    // (after a key change, the list and older passes were signed by the old key). The key file's
+    // public key is read now so that nothing is asked before the input is checked; opening the
+    // key below authenticates it.
+    const PublicKey own_key = key_file_public_key(key_path);
+    std::vector<PublicKey> coop_keys = {own_key};
+    for (const std::string& b64 : args.all("previous-key")) {
+        const auto key = from_base64_exact<32>(b64);
+        if (!key) throw CliError(tr("--previous-key : clé publique de 32 octets en base64 attendue (passkoop pubkey)",
+                                    "--previous-key: public key of 32 bytes in base64 expected (passkoop pubkey)"));
+        coop_keys.push_back(*key);
+    }
 
     RevocationList list{coop, 0, 0, {}};
     if (std::filesystem::exists(path)) {
         const Envelope current = read_envelope_file(path);
         if (current.payload_type != kRevocationsPayloadType)
             throw CliError(path + tr(" : ce n'est pas une liste de révocations", ": not a revocation list"));
+        // Re-signing a list nobody checked would launder it: entries someone removed from the
+        // file would be un-revoked for good. The list must carry the coop's signature.
+        if (current.count_valid_signers(coop_keys) == 0)
+            throw CliError(path + tr(" : la liste existante n'est pas signée par cette clé de la coop (fichier modifié, ou signé par "
+                                     "une autre clé) ; rien n'a été changé. Après un changement de clé, donnez l'ancienne clé "
+                                     "publique avec --previous-key.",
+                                     ": the existing list is not signed by this coop key (file modified, or signed by another "
+                                     "key); nothing was changed. After a key change, give the former public key with "
+                                     "--previous-key."));
         auto parsed = parse_revocations_payload(current.payload);
         if (!parsed) throw CliError(path + " : " + parsed.error());
         if (parsed->coop != coop)
@@ -37,33 +60,43 @@ int cmd_revoke(const Argv& argv) {
 
     std::vector<RevocationEntry> added;
     for (const std::string& text : args.all("pass")) {
-        const auto scanned = normalise_scanned_text(text);
-        const auto bytes = scanned ? decode_text(scanned->readings.front()) : std::unexpected(scanned.error());
-        const auto pass = bytes ? decode_binary(*bytes) : std::unexpected(bytes.error());
-        if (!pass) throw CliError(tr("--pass : texte de pass illisible : ", "--pass: unreadable pass text: ") + printable(text.substr(0, 40)));
-        if (pass->coop != coop)
-            throw CliError(tr("--pass : ce pass appartient à la coop ", "--pass: this pass belongs to coop ") + std::to_string(pass->coop));
-        const Bytes signed_part = pass->signed_bytes();
-        added.push_back({pass_id_value(signed_part), pass->expiry_day});
+        // A mistyped text may still decode, to the id of no pass: only a signed pass is revoked.
+        const auto scanned = read_scanned_pass(text, coop_keys);
+        if (!scanned) throw CliError(tr("--pass : texte de pass illisible : ", "--pass: unreadable pass text: ") + printable(text.substr(0, 40)));
+        const Pass& pass = scanned->pass;
+        if (pass.coop != coop)
+            throw CliError(tr("--pass : ce pass appartient à la coop ", "--pass: this pass belongs to coop ") + std::to_string(pass.coop));
+        if (!scanned->verified)
+            throw CliError(tr("--pass : ce texte n'est pas un pass signé par la clé de la coop (texte mal recopié, ou pass signé "
+                              "par une autre clé : voir --previous-key) ; rien n'a été révoqué : ",
+                              "--pass: this text is not a pass signed by the coop's key (mistyped text, or a pass signed by "
+                              "another key: see --previous-key); nothing was revoked: ") +
+                           printable(text.substr(0, 40)));
+        added.push_back({pass_id_value(pass.signed_bytes()), pass.expiry_day});
     }
-    const auto ids = args.all("pass-id");
-    if (!ids.empty() && !args.get("until"))
-        throw CliError(tr("--pass-id demande --until (la date d'expiration du pass)", "--pass-id needs --until (the pass's expiry date)"));
-    for (const std::string& hex : ids) {
-        const auto id = parse_pass_id(hex);
-        if (!id) throw CliError("--pass-id : " + id.error());
-        added.push_back({*id, *args.date("until")});
-    }
-    // By member number, through the issuance log that issue-batch keeps.
-    const auto departed = args.all("member"), lost = args.all("lost");
+    // By pass id or member number, through the issuance log that issue-batch keeps: an id alone
+    // proves nothing, the log says it is a card of this coop and until when it is valid.
+    const auto ids = args.all("pass-id"), departed = args.all("member"), lost = args.all("lost");
     std::optional<cards::IssuanceLog> log;
     const std::string log_path = args.get("log").value_or("");
-    if (!departed.empty() || !lost.empty()) {
+    if (!ids.empty() || !departed.empty() || !lost.empty()) {
         if (log_path.empty())
-            throw CliError(tr("--member et --lost demandent --log DOSSIER/issuance-log.csv", "--member and --lost need --log DIR/issuance-log.csv"));
+            throw CliError(tr("--pass-id, --member et --lost demandent --log DOSSIER/issuance-log.csv",
+                              "--pass-id, --member and --lost need --log DIR/issuance-log.csv"));
         auto parsed = cards::parse_issuance_log(read_file(log_path, cards::kMaxLogBytes));
         if (!parsed) throw CliError(log_path + " : " + parsed.error());
         log = std::move(*parsed);
+    }
+    for (const std::string& hex : ids) {
+        const auto id = parse_pass_id(hex);
+        if (!id) throw CliError("--pass-id : " + id.error());
+        const auto card = std::find_if(log->cards.begin(), log->cards.end(),
+                                       [&](const cards::IssuedCard& c) { return c.pass_id == pass_id_hex(*id); });
+        if (card == log->cards.end())
+            throw CliError("--pass-id " + pass_id_hex(*id) + tr(" : absent du journal d'émission ", ": not in the issuance log ") + log_path +
+                           tr(" ; rien n'a été révoqué (pour un pass émis hors de ce journal, donnez son texte avec --pass)",
+                              "; nothing was revoked (for a pass issued outside this log, give its text with --pass)"));
+        added.push_back({*id, card->expiry_day});
     }
     const auto member_number = [](const std::string& option, const std::string& v) {
         std::uint64_t n = 0;
@@ -104,7 +137,8 @@ int cmd_revoke(const Argv& argv) {
     }
     if (added.empty()) throw CliError(tr("rien à révoquer : donnez --pass, --pass-id, --member ou --lost", "nothing to revoke: give --pass, --pass-id, --member or --lost"));
 
-    const SigningKey key = open_key_file(args.require("key"));
+    const SigningKey key = open_key_file(key_path);
+    if (key.public_key() != own_key) throw CliError(key_path + tr(" : la clé a changé pendant la commande", ": the key changed during the command"));
     for (const RevocationEntry& e : added) {
         const bool known = std::any_of(list.entries.begin(), list.entries.end(), [&](const RevocationEntry& x) { return x.pass_id == e.pass_id; });
         if (!known) list.entries.push_back(e);

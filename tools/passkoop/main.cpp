@@ -23,8 +23,8 @@ void print_help() {
         "  passkoop pubkey --key FICHIER                                  affiche la clé publique d'un fichier de clé\n"
         "  passkoop issue --key FICHIER --coop N --key-number K --member M [--seq S] [--name TEXTE]\n"
         "                 [--days J | --until AAAA-MM-JJ] [--kind member|tester] [--issued AAAA-MM-JJ]\n"
-        "  passkoop revoke --key FICHIER --coop N --list LISTE.json (--pass TEXTE | --pass-id ID --until AAAA-MM-JJ)...\n"
-        "  passkoop revoke --key FICHIER --coop N --list LISTE.json --log DOSSIER/issuance-log.csv (--member N | --lost N)...\n"
+        "  passkoop revoke --key FICHIER --coop N --list LISTE.json [--previous-key B64]... (--pass TEXTE)...\n"
+        "  passkoop revoke --key FICHIER --coop N --list LISTE.json --log DOSSIER/issuance-log.csv (--pass-id ID | --member N | --lost N)...\n"
         "\n"
         "Cartes :\n"
         "  passkoop card --format svg|png|pdf|terminal --out FICHIER|- [--coop-name NOM] [--qr-only] TEXTE\n"
@@ -57,8 +57,8 @@ void print_help() {
         "  passkoop pubkey --key FILE                                     prints the public key of a key file\n"
         "  passkoop issue --key FILE --coop N --key-number K --member M [--seq S] [--name TEXT]\n"
         "                 [--days D | --until YYYY-MM-DD] [--kind member|tester] [--issued YYYY-MM-DD]\n"
-        "  passkoop revoke --key FILE --coop N --list LIST.json (--pass TEXT | --pass-id ID --until YYYY-MM-DD)...\n"
-        "  passkoop revoke --key FILE --coop N --list LIST.json --log DIR/issuance-log.csv (--member N | --lost N)...\n"
+        "  passkoop revoke --key FILE --coop N --list LIST.json [--previous-key B64]... (--pass TEXT)...\n"
+        "  passkoop revoke --key FILE --coop N --list LIST.json --log DIR/issuance-log.csv (--pass-id ID | --member N | --lost N)...\n"
         "\n"
         "Cards:\n"
         "  passkoop card --format svg|png|pdf|terminal --out FILE|- [--coop-name NAME] [--qr-only] TEXT\n"
@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
         if (command == commands.end()) throw CliError(tr("commande inconnue : ", "unknown command: ") + printable(args[0]));
         return command->second(Argv(args.begin() + 1, args.end()));
     } catch (const CliError& e) {
+        // Error messages may quote what a file or an argument holds: filtered like any untrusted text.
         std::cerr << "passkoop : " << printable(e.what()) << "\n";
     } catch (const KeyFileError& e) {
         std::cerr << "passkoop : " << printable(e.what()) << "\n";

@@ -7,8 +7,11 @@
 
 namespace passkoop {
 
+// True if `text` is well-formed UTF-8 (RFC 3629).
+[[nodiscard]] bool is_valid_utf8(std::string_view text);
+
 // `text` with every control character (C0, DEL, C1), invalid or overlong UTF-8 sequence and
-// surrogate replaced by '?', so that it can neither move a terminal's cursor nor forge log lines.
+// surrogate replaced by one '?' each, so that it can neither move a terminal's cursor nor forge log lines.
 std::string printable(std::string_view text);
 
 }  // namespace passkoop
