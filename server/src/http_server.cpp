@@ -174,14 +174,19 @@ private:
         auto work = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(server_.io_.get_executor());
         auto handle = [self = shared_from_this(), request, work] {
             self->server_.api_.handle_async(*request, self->client_, [self, request, work](Response response) mutable {
-                // Called once, maybe on the ledger's writer thread: the session and the work guard
-                // move into the handler, so that thread holds neither afterwards. Were it to drop
-                // the last of them, the server could stop and be destroyed while it still ran.
-                const auto executor = self->stream_.get_executor();
-                net::dispatch(executor, [self = std::move(self), request = std::move(request), work = std::move(work),
-                                         response = std::move(response)]() mutable {
-                    self->write(std::move(response), request->method_string(), Api::route_of(request->target()));
-                });
+                // Called once, maybe on the ledger's writer thread. Everything that thread does
+                // with the io_context (the handler handed to the strand, its own copy of the
+                // strand's executor) is over before it lets go of its work guard, last: until
+                // then run() cannot return, so the server and its io_context are still there.
+                // The session moves into the handler: this thread never destroys it.
+                {
+                    const auto executor = self->stream_.get_executor();
+                    net::dispatch(executor, [self = std::move(self), request = std::move(request),
+                                             response = std::move(response)]() mutable {
+                        self->write(std::move(response), request->method_string(), Api::route_of(request->target()));
+                    });
+                }
+                work.reset();
             });
         };
         // Quick requests (a scan, a visit handed to the ledger) stay on this network thread; the
