@@ -6,6 +6,7 @@
 
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
+#include <passkoop/json_limits.hpp>
 #include <passkoop/verifier.hpp>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,10 @@ constexpr std::size_t kMaxBatchRows = 1000;
 constexpr std::int64_t kMaxAmountCents = 100'000'000;
 constexpr std::int64_t kMaxBackdateSeconds = 366 * 86400;
 constexpr std::int64_t kMaxListLimit = 500;
+
+// The fields of a visit (DESIGN §9): only these make two requests with one key the same visit.
+constexpr const char* kVisitFields[] = {"amount_cents", "currency", "declared", "idempotency_key", "kind", "note",
+                                        "occurred_at", "override", "pass", "ticket", "till"};
 
 // An RFC 9457 problem: stable code, status, message for people.
 struct Problem {
@@ -147,11 +152,17 @@ Response internal_error() {
 }
 
 std::expected<json, Problem> parse_body(const Request& request) {
-    json body = json::parse(request.body(), nullptr, false);
-    if (body.is_discarded() || !body.is_object())
+    // Depth is measured on the raw text first: no tree deep enough to exhaust the stack when it
+    // is parsed, compared, dumped or destroyed is ever built.
+    auto body = parse_json_bounded(request.body());
+    if (!body && body.error() == JsonProblem::too_deep)
+        return std::unexpected(Problem{http::status::bad_request, "json_too_deep", tr("Corps JSON trop imbriqué", "JSON body nested too deeply"),
+                                       tr("au plus ", "at most ") + std::to_string(kMaxJsonDepth) +
+                                           tr(" niveaux de tableaux et d'objets", " levels of arrays and objects")});
+    if (!body || !body->is_object())
         return std::unexpected(Problem{http::status::bad_request, "invalid_json", tr("Corps JSON invalide", "Invalid JSON body"),
                                        tr("un objet JSON est attendu", "a JSON object is expected")});
-    return body;
+    return std::move(*body);
 }
 
 // The answer for one visit: a status and the row, or a problem body (per row in a batch).
@@ -524,7 +535,20 @@ std::variant<Answer, Api::PreparedVisit> Api::prepare_visit(const Context& ctx, 
     if (!key) return problem_answer(key.error());
     if (key->empty()) return problem_answer(invalid_field("idempotency_key", tr("vide", "empty")));
     in.idempotency_key = *key;
-    in.request_digest = blake2b256(as_bytes(body.dump()));
+    // The digest covers the known fields only, sorted and compact: extra fields make no conflict.
+    // Earlier versions digested the whole body: when it differs, that digest is offered too, so
+    // the replay of a row they stored still replays.
+    json canonical = json::object();
+    for (const char* name : kVisitFields)
+        if (const auto it = body.find(name); it != body.end()) canonical[name] = *it;
+    if (const auto it = canonical.find("declared"); it != canonical.end() && it->is_object()) {
+        json only_coop = json::object();
+        if (const auto coop = it->find("coop"); coop != it->end()) only_coop["coop"] = *coop;
+        *it = std::move(only_coop);
+    }
+    const std::string canonical_text = canonical.dump();
+    in.request_digest = blake2b256(as_bytes(canonical_text));
+    if (canonical != body) in.earlier_request_digest = blake2b256(as_bytes(body.dump()));
     const auto kind = text_field(body, "kind", 16, false);
     if (!kind) return problem_answer(kind.error());
     in.kind = kind->empty() ? "purchase" : *kind;

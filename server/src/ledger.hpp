@@ -42,6 +42,9 @@ struct VisitInput {
     std::string ticket, note;
     // Digest of the request as the client sent it: the same key with another body is a conflict.
     Hash256 request_digest{};
+    // Another digest of the same request that a stored row may carry (the form earlier versions
+    // stored): matching it is a replay too. Never stored.
+    std::optional<Hash256> earlier_request_digest;
 };
 
 struct VisitRow : VisitInput {

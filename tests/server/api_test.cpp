@@ -698,3 +698,65 @@ TEST_CASE("api metrics expose ledger rows and registry version") {
     CHECK(r.body().find("passkoop_registry_version 1\n") != std::string::npos);
     CHECK(r.body().find("# TYPE passkoop_http_requests_total counter") != std::string::npos);
 }
+
+TEST_CASE("api a body nested deeper than the limit is refused before it is parsed") {
+    ApiFixture f;
+    // One field nested 400,000 deep (800 KB), once enough to overflow the stack in the digest.
+    const std::string deep = std::string(400'000, '[') + std::string(400'000, ']');
+    const std::string batch = R"({"visits":[{"declared":{"coop":7},"idempotency_key":"deep","note":)" + deep + "}]}";
+    const json p = problem(f.call(http::verb::post, "/v1/visits/batch", batch, f.cashier), 400, "json_too_deep");
+    CHECK(p.value("detail", "").find("32") != std::string::npos);
+    const std::string too_deep = std::string(40, '[') + std::string(40, ']');
+    problem(f.call(http::verb::post, "/v1/visits", R"({"declared":{"coop":7},"idempotency_key":"d","x":)" + too_deep + "}", f.cashier),
+            400, "json_too_deep");
+    problem(f.call(http::verb::post, "/v1/verify", R"({"pass":)" + too_deep + "}", f.cashier), 400, "json_too_deep");
+    CHECK(f.ledger->row_count() == 0);
+    // Brackets inside strings are text, and a body within the limit is handled as usual.
+    json ok = declared(7, "brackets");
+    ok["note"] = std::string(400, '[');
+    ok["extra"] = json::parse(std::string(20, '[') + std::string(20, ']'));
+    CHECK(status_of(f.visit(ok)) == 201);
+}
+
+TEST_CASE("api the idempotency digest covers the known fields only and old rows still replay") {
+    ApiFixture f(12);
+    const std::string pass = f.net.pass(7, 56);
+    json body = purchase(pass, "digest-1");
+    const Response first = f.visit(body);
+    REQUIRE(status_of(first) == 201);
+    // Fields the server does not know do not change the visit.
+    json with_extra = body;
+    with_extra["client_ref"] = {{"anything", json::array({1, 2, 3})}};
+    with_extra["declared_by"] = "till software 2.1";
+    const Response replay = f.visit(with_extra);
+    CHECK(status_of(replay) == 200);
+    CHECK(body_of(replay) == body_of(first));
+    json changed = body;
+    changed["note"] = "another note";
+    problem(f.visit(changed), 409, "idempotency_conflict");
+
+    // A row stored by an earlier version, whose digest covered the whole body, extra field included.
+    json old_body = declared(7, "stored-before");
+    old_body["client_ref"] = "queue-17";
+    VisitInput in;
+    in.idempotency_key = "stored-before";
+    in.occurred_at = unix_now();
+    in.kind = "purchase";
+    in.origin_coop = 7;
+    in.verified = false;
+    in.decision = "declared";
+    in.amount_cents = 800;
+    in.cashier = "Camille";
+    in.request_digest = blake2b256(as_bytes(old_body.dump()));
+    REQUIRE(f.ledger->append(in).outcome == AppendOutcome::created);
+    const Response old_replay = f.visit(old_body);
+    INFO(old_replay.body());
+    CHECK(status_of(old_replay) == 200);
+    CHECK(body_of(old_replay)["idempotency_key"] == "stored-before");
+    // Without the extra field it is the same visit under the new digest… not under the old one:
+    // a conflict, as before.
+    json trimmed = old_body;
+    trimmed.erase("client_ref");
+    problem(f.visit(trimmed), 409, "idempotency_conflict");
+    CHECK(f.ledger->row_count() == 2);
+}

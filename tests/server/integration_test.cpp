@@ -482,6 +482,22 @@ TEST_CASE("integration repeated bad tokens give 429") {
     CHECK(server->stop(SIGTERM) == 0);
 }
 
+TEST_CASE("integration a batch with a field nested 400000 deep is refused and the server lives on") {
+    Shop shop;
+    auto server = shop.start(12);
+    const std::string deep = std::string(400'000, '[') + std::string(400'000, ']');
+    const std::string body = R"({"visits":[{"declared":{"coop":7},"idempotency_key":"deep-1","note":)" + deep + "}]}";
+    REQUIRE(body.size() < 1024 * 1024);
+    const HttpResult r = server->request("POST", "/v1/visits/batch", body, shop.auth(shop.cashier));
+    CHECK(r.status == 400);
+    CHECK(parsed(r)["code"] == "json_too_deep");
+    const HttpResult single = server->request("POST", "/v1/visits", std::string(30'000, '[') + std::string(30'000, ']'), shop.auth(shop.cashier));
+    CHECK(single.status == 400);
+    CHECK(server->request("GET", "/healthz").status == 200);
+    CHECK(server->request("POST", "/v1/visits", declared(7, "after-deep").dump(), shop.auth(shop.cashier)).status == 201);
+    CHECK(server->stop(SIGTERM) == 0);
+}
+
 TEST_CASE("integration host policy limit and override") {
     Shop shop;
     auto server = shop.start(3);  // Coopalim: max_visits 3
