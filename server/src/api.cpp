@@ -283,13 +283,18 @@ void Api::handle_async(const Request& request, const std::string& client_address
 }
 
 std::optional<Response> Api::authenticate(Context& ctx, Role needed) {
-    if (limiter_.blocked(ctx.client, ctx.now))
-        return problem_response({http::status::too_many_requests, "too_many_failures",
-                                 tr("Trop d'échecs d'authentification : réessayez dans une minute",
-                                    "Too many authentication failures: try again in a minute"), ""});
+    // A valid token is always let in, whatever failed before from its address (a till shares
+    // it with every device of the shop, or of the proxy's clients): only failures are throttled.
     const std::string_view header = ctx.request[http::field::authorization];
     if (header.starts_with("Bearer ")) ctx.token = tokens_.authenticate(header.substr(7));
     if (!ctx.token) {
+        if (limiter_.blocked(ctx.client, ctx.now)) {
+            Response r = problem_response({http::status::too_many_requests, "too_many_failures",
+                                           tr("Trop d'échecs d'authentification : réessayez dans une minute",
+                                              "Too many authentication failures: try again in a minute"), ""});
+            r.set(http::field::retry_after, std::to_string(60 - ctx.now % 60));
+            return r;
+        }
         limiter_.failed(ctx.client, ctx.now);
         Response r = problem_response({http::status::unauthorized, "unauthorized",
                                        tr("Jeton manquant ou invalide", "Missing or invalid token"), ""});

@@ -190,15 +190,24 @@ TEST_CASE("api unknown malformed or revoked tokens are refused") {
     CHECK(status_of(f.get("/v1/visits", f.manager)) == 200);
 }
 
-TEST_CASE("api repeated authentication failures block the address for a minute") {
+TEST_CASE("api repeated authentication failures block further failures of the address, never a valid token") {
     // Failures count per clock minute: keep clear of a minute boundary.
     while (unix_now() % 60 >= 57) std::this_thread::sleep_for(std::chrono::milliseconds(200));
     ApiFixture f(3, 3);
     for (int i = 0; i < 3; ++i) problem(f.get("/v1/visits", "pkt_bad"), 401, "unauthorized");
-    problem(f.get("/v1/visits", f.cashier), 429, "too_many_failures");
+    const Response blocked = f.get("/v1/visits", "pkt_bad");
+    problem(blocked, 429, "too_many_failures");
+    const int retry_after = std::stoi(std::string(blocked[http::field::retry_after]));
+    CHECK(retry_after >= 1);
+    CHECK(retry_after <= 60);
     problem(f.get("/v1/visits"), 429, "too_many_failures");
+    // The tills sharing the address (or a proxy's) keep working: a valid token is never refused.
+    CHECK(status_of(f.get("/v1/visits", f.cashier)) == 200);
+    CHECK(status_of(f.visit(declared(7, "after-failures"))) == 201);
+    CHECK(status_of(f.get("/v1/visits.csv", f.manager)) == 200);
+    problem(f.get("/v1/visits", "pkt_bad"), 429, "too_many_failures");
     // Another address is not affected, nor are the public endpoints.
-    CHECK(status_of(f.call(http::verb::get, "/v1/visits", {}, f.cashier, {}, "10.0.0.2")) == 200);
+    problem(f.call(http::verb::get, "/v1/visits", {}, "pkt_bad", {}, "10.0.0.2"), 401, "unauthorized");
     CHECK(status_of(f.get("/healthz")) == 200);
 }
 
