@@ -24,7 +24,6 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t kMaxBatchRows = 1000;
-constexpr std::int64_t kMaxAmountCents = 100'000'000;
 constexpr std::int64_t kMaxBackdateSeconds = 366 * 86400;
 constexpr std::int64_t kMaxListLimit = 500;
 
@@ -570,9 +569,18 @@ std::variant<Answer, Api::PreparedVisit> Api::prepare_visit(const Context& ctx, 
     if (in.currency.size() != 3 || !std::all_of(in.currency.begin(), in.currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
         return problem_answer(invalid_field("currency", tr("code ISO 4217 attendu (EUR)", "ISO 4217 code expected (EUR)")));
     if (const auto it = body.find("amount_cents"); it != body.end() && !it->is_null()) {
-        if (!it->is_number_integer() || std::llabs(it->get<std::int64_t>()) > kMaxAmountCents)
-            return problem_answer(invalid_field("amount_cents", tr("entier en centimes attendu", "integer number of cents expected")));
-        in.amount_cents = it->get<std::int64_t>();
+        // Compared in the type the parser chose: a number above INT64_MAX is unsigned, and taking
+        // it as int64 first would wrap it to a negative amount. Never negative: the kind says
+        // which way the money goes (a refund is a refund of a positive amount).
+        const bool in_range = it->is_number_unsigned() ? it->get<std::uint64_t>() <= std::uint64_t{kMaxAmountCents}
+                                                       : it->is_number_integer() && it->get<std::int64_t>() >= 0 &&
+                                                             it->get<std::int64_t>() <= kMaxAmountCents;
+        if (!in_range)
+            return problem_answer(invalid_field("amount_cents", tr("entier de centimes entre 0 et 100000000 attendu (un remboursement "
+                                                                   "s'enregistre en kind refund avec un montant positif)",
+                                                                   "integer number of cents from 0 to 100000000 expected (a refund "
+                                                                   "is recorded as kind refund with a positive amount)")));
+        in.amount_cents = it->is_number_unsigned() ? static_cast<std::int64_t>(it->get<std::uint64_t>()) : it->get<std::int64_t>();
     }
     in.occurred_at = ctx.now;
     if (const auto it = body.find("occurred_at"); it != body.end() && !it->is_null()) {

@@ -24,6 +24,8 @@ namespace passkoop::server {
 
 inline constexpr std::string_view kVisitKinds[] = {"purchase", "deposit", "refund", "visit"};
 bool is_visit_kind(std::string_view kind);
+// The largest amount of one row: a million euros. Amounts are never negative (a refund is a kind).
+inline constexpr std::int64_t kMaxAmountCents = 100'000'000;
 
 // What a till asks to record. Strings are already validated by the caller (API layer).
 struct VisitInput {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <thread>
 
@@ -329,7 +330,7 @@ TEST_CASE("api host policy limit gives last_allowed_visit then limit_reached") {
     json deposit = purchase(pass, "limit-deposit", 5000);
     deposit["kind"] = "deposit";
     CHECK(status_of(f.visit(deposit)) == 201);
-    json refund = purchase(pass, "limit-refund", -1250);
+    json refund = purchase(pass, "limit-refund", 1250);
     refund["kind"] = "refund";
     const Response refunded = f.visit(refund);
     REQUIRE(status_of(refunded) == 201);
@@ -410,21 +411,56 @@ TEST_CASE("api amount_cents must be an integer within bounds") {
         return f.visit(body);
     };
     for (const json& bad : {json(12.5), json(12.0), json("1250"), json(true), json(100'000'001), json(-100'000'001),
-                            json::array({1250})}) {
+                            json::array({1250}), json(-1), json(std::numeric_limits<std::int64_t>::min()),
+                            json(std::numeric_limits<std::int64_t>::max()), json(std::numeric_limits<std::uint64_t>::max())}) {
         INFO(bad.dump());
         const json p = problem(amount(bad), 422, "invalid_field");
         CHECK(p.value("detail", "").starts_with("amount_cents"));
     }
-    // A float written in the raw body, not only one nlohmann would produce.
-    problem(f.call(http::verb::post, "/v1/visits", R"({"declared":{"coop":7},"idempotency_key":"raw","amount_cents":1e3})", f.cashier),
-            422, "invalid_field");
+    // The same as a till writes them in the raw body: a float, the extremes of int64, 2^64 − 1
+    // (once stored as −1 cent) and a negative purchase, deposit or refund.
+    for (const std::string& raw : {std::string("1e3"), std::string("-9223372036854775808"), std::string("9223372036854775807"),
+                                   std::string("18446744073709551615"), std::string("18446744073709551616"), std::string("-1"),
+                                   std::string("\"100\""), std::string("-0.5")}) {
+        for (const char* kind : {"purchase", "deposit", "refund"}) {
+            INFO(raw << " " << kind);
+            const std::string body = R"({"declared":{"coop":7},"idempotency_key":"raw-)" + std::to_string(++n) + R"(","kind":")" +
+                                     kind + R"(","amount_cents":)" + raw + "}";
+            const json p = problem(f.call(http::verb::post, "/v1/visits", body, f.cashier), 422, "invalid_field");
+            CHECK(p.value("detail", "").starts_with("amount_cents"));
+        }
+    }
     CHECK(f.ledger->row_count() == 0);
     CHECK(status_of(amount(100'000'000)) == 201);
-    json refund = declared(7, "refund-1", -500);
+    CHECK(status_of(amount(0)) == 201);
+    // A refund is its own kind, of a positive amount.
+    json refund = declared(7, "refund-1", 500);
     refund["kind"] = "refund";
     const Response r = f.visit(refund);
     REQUIRE(status_of(r) == 201);
-    CHECK(body_of(r)["amount_cents"] == -500);
+    CHECK(body_of(r)["amount_cents"] == 500);
+}
+
+TEST_CASE("api poisoned amounts of earlier versions leave the monthly totals readable") {
+    ApiFixture f(12);
+    VisitInput in;
+    in.kind = "purchase";
+    in.origin_coop = 7;
+    in.verified = false;
+    in.decision = "declared";
+    const std::int64_t amounts[] = {std::numeric_limits<std::int64_t>::min(), -1, 1250};
+    const char* kinds[] = {"purchase", "refund", "purchase"};
+    const std::int64_t now = unix_now();  // one instant: the month asked is the rows' month
+    for (int i = 0; i < 3; ++i) {
+        in.idempotency_key = "old-" + std::to_string(i);
+        in.occurred_at = now;
+        in.kind = kinds[i];
+        in.amount_cents = amounts[i];
+        REQUIRE(f.ledger->append(in).outcome == AppendOutcome::created);
+    }
+    const json report = body_of(f.get("/v1/reports/monthly?month=" + format_day(day_of(now)).substr(0, 7), f.manager));
+    CHECK(report["total"]["purchase_cents"] == 1250);
+    CHECK(report["total"]["refund_cents"] == 1);
 }
 
 TEST_CASE("api idempotency_key is required and at most 128 bytes") {
