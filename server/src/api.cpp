@@ -24,7 +24,10 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t kMaxBatchRows = 1000;
-constexpr std::int64_t kMaxBackdateSeconds = 366 * 86400;
+// occurred_at is the till's word, only recorded: an offline till syncs within a month, and its
+// clock may run a little ahead. Passes and the visit policy are judged at the server's clock.
+constexpr std::int64_t kMaxBackdateSeconds = 31 * 86400;
+constexpr std::int64_t kMaxAheadSeconds = 10 * 60;
 constexpr std::int64_t kMaxListLimit = 500;
 
 // The fields of a visit (DESIGN §9): only these make two requests with one key the same visit.
@@ -142,6 +145,13 @@ const char* color_of(const Verification& v, const std::optional<PolicyOutcome>& 
     if (policy && policy->decision != Decision::allowed && policy->decision != Decision::last_allowed_visit) return "red";
     if (!v.warnings.empty() || (policy && policy->decision == Decision::last_allowed_visit)) return "orange";
     return "green";
+}
+
+// A refused pass whose signature held under a key valid when it was issued: a real card, out of
+// date or revoked. Any other refusal may be a forgery, whatever member it names.
+bool genuine_card(ResultCode code) {
+    return code == ResultCode::not_yet_valid || code == ResultCode::expired || code == ResultCode::revoked ||
+           code == ResultCode::registry_expired;
 }
 
 Response internal_error() {
@@ -585,9 +595,11 @@ std::variant<Answer, Api::PreparedVisit> Api::prepare_visit(const Context& ctx, 
     in.occurred_at = ctx.now;
     if (const auto it = body.find("occurred_at"); it != body.end() && !it->is_null()) {
         const auto t = it->is_string() ? parse_instant(it->get<std::string>()) : std::nullopt;
-        if (!t || *t > ctx.now + 86400 || *t < ctx.now - kMaxBackdateSeconds)
-            return problem_answer(invalid_field("occurred_at", tr("instant AAAA-MM-JJTHH:MM:SSZ de l'année écoulée attendu",
-                                                                  "instant YYYY-MM-DDTHH:MM:SSZ within the past year expected")));
+        if (!t || *t > ctx.now + kMaxAheadSeconds || *t < ctx.now - kMaxBackdateSeconds)
+            return problem_answer(invalid_field("occurred_at", tr("instant AAAA-MM-JJTHH:MM:SSZ des 31 derniers jours attendu (10 minutes "
+                                                                  "d'avance au plus)",
+                                                                  "instant YYYY-MM-DDTHH:MM:SSZ within the last 31 days expected (at most "
+                                                                  "10 minutes ahead)")));
         in.occurred_at = *t;
     }
     const auto override_it = body.find("override");
@@ -613,21 +625,29 @@ std::variant<Answer, Api::PreparedVisit> Api::prepare_visit(const Context& ctx, 
     }
     if (!pass_it->is_string() || pass_it->get_ref<const std::string&>().size() > kMaxPassTextBytes)
         return problem_answer(invalid_field("pass", tr("texte du pass attendu", "pass text expected")));
-    // The signature is checked here, on the caller's thread; the visit count and the policy
-    // decision in the write transaction (AppendRequest::admit).
-    Checked c = check(*ctx.registry, pass_it->get<std::string>(), in.occurred_at, false);
+    // The signature is checked here, on the caller's thread, at the server's clock (the till's
+    // occurred_at is only recorded); the visit count and the policy decision in the write
+    // transaction (AppendRequest::admit).
+    Checked c = check(*ctx.registry, pass_it->get<std::string>(), ctx.now, false);
     const Verification& v = c.verification;
     // Undecodable text: nothing to store even with an override, and no earlier row can match it.
     if (!v.pass)
         return problem_answer({http::status::unprocessable_entity, "pass_refused", message(v.code), "", {{"verification", checked_json(c)}}});
     in.origin_coop = v.pass->coop;
-    in.pass_id = v.pass_id;
-    in.visitor_key = c.visitor;
     in.verified = v.valid();
     in.decision = std::string(to_string(v.code));
+    if (v.valid()) {
+        in.pass_id = v.pass_id;
+        in.visitor_key = c.visitor;
+    } else if (genuine_card(v.code)) {
+        // A real pass refused (expired, revoked…): its id says which card was shown. No visitor
+        // key: a visit let in by override does not count against the member's visits.
+        in.pass_id = v.pass_id;
+    }
+    // Otherwise the text may be forged: whatever member it names is no one's visit.
     auto refusal = std::make_shared<Refusal>();
     auto admit = [policy = host_policy(ctx.registry->bundle.registry), host = config_.coop, c = std::move(c), refusal,
-                  at = in.occurred_at](VisitInput& row, const VisitCounter& visits) mutable {
+                  at = ctx.now](VisitInput& row, const VisitCounter& visits) mutable {
         if (!c.verification.valid()) {
             if (row.override_policy) return true;
             *refusal = {"pass_refused", std::move(c)};
