@@ -2,6 +2,7 @@
 
 #include "policy.hpp"
 #include "reports.hpp"
+#include "text.hpp"
 #include "web_page.hpp"
 
 #include <passkoop/dates.hpp>
@@ -52,16 +53,18 @@ Response make_response(http::status status, const std::string& content_type, std
     return res;
 }
 
-Response json_response(http::status status, const json& body) {
-    return make_response(status, "application/json", body.dump());
-}
+// Text read back from the database (changed there by hand, say) may not be valid UTF-8:
+// invalid UTF-8 is replaced rather than failing the answer.
+std::string dump(const json& body) { return body.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+Response json_response(http::status status, const json& body) { return make_response(status, "application/json", dump(body)); }
 
 Response problem_response(const Problem& p) {
     json body = {{"type", "https://passkoop.coop/problems/" + p.code}, {"title", p.title},
                  {"status", static_cast<int>(p.status)}, {"code", p.code}};
     if (!p.detail.empty()) body["detail"] = p.detail;
     for (const auto& [k, v] : p.extra.items()) body[k] = v;
-    return make_response(p.status, "application/problem+json", body.dump());
+    return make_response(p.status, "application/problem+json", dump(body));
 }
 
 Problem invalid_field(const std::string& field, const std::string& why) {
@@ -106,17 +109,6 @@ std::optional<std::int64_t> parse_time(const std::string& text) {
     return parse_instant(text);
 }
 
-// Free text from tills is stored and exported: valid UTF-8 without control characters.
-bool printable_text(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        std::size_t n = 1;
-        while (i + n < s.size() && n < 4 && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80) ++n;
-        if (!is_valid_display_name(s.substr(i, n))) return false;
-        i += n;
-    }
-    return true;
-}
-
 std::expected<std::string, Problem> text_field(const json& body, const char* name, std::size_t max, bool required) {
     const auto it = body.find(name);
     if (it == body.end() || it->is_null()) {
@@ -126,7 +118,8 @@ std::expected<std::string, Problem> text_field(const json& body, const char* nam
     if (!it->is_string()) return std::unexpected(invalid_field(name, tr("texte attendu", "string expected")));
     const auto& s = it->get_ref<const std::string&>();
     if (s.size() > max) return std::unexpected(invalid_field(name, tr("trop long", "too long")));
-    if (!printable_text(s)) return std::unexpected(invalid_field(name, tr("caractères de contrôle ou UTF-8 invalide", "control characters or invalid UTF-8")));
+    // Free text from tills is stored and exported: valid UTF-8 without control characters.
+    if (!is_printable_text(s)) return std::unexpected(invalid_field(name, tr("caractères de contrôle ou UTF-8 invalide", "control characters or invalid UTF-8")));
     return s;
 }
 

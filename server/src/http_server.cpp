@@ -1,5 +1,7 @@
 #include "http_server.hpp"
 
+#include "text.hpp"
+
 #include <passkoop/dates.hpp>
 #include <passkoop/verifier.hpp>
 
@@ -25,10 +27,12 @@ namespace {
 
 // One JSON line per request on stderr: what operators grep and ship to their log store. Lines
 // are gathered and written in blocks (a write per line cost as much as the rest of a scan's
-// bookkeeping): at 16 KiB, every second and when the server stops.
+// bookkeeping): at 16 KiB, every second and when the server stops. What came from the client
+// (the method) is made printable and short first: a log line is read by people and tools.
 class RequestLog {
 public:
-    void add(const std::string& client, std::string_view method, const std::string& route, int status, double ms) {
+    void add(const std::string& client, std::string_view raw_method, const std::string& route, int status, double ms) {
+        const std::string method = printable(raw_method, 16);
         // Keys in the order nlohmann::json would sort them, so every line has one shape.
         char ms_text[32];
         std::snprintf(ms_text, sizeof ms_text, "%.3f", ms);

@@ -1,6 +1,7 @@
 // The HTTP API of DESIGN §9 without sockets: an Api built from its parts (config, ledger on a
 // temporary database, tokens, registry holder, metrics, a fixed secret) and hand-built requests.
 #include "api.hpp"
+#include "text.hpp"
 
 #include "today_network.hpp"
 
@@ -869,4 +870,59 @@ TEST_CASE("api the idempotency digest covers the known fields only and old rows 
     trimmed.erase("client_ref");
     problem(f.visit(trimmed), 409, "idempotency_conflict");
     CHECK(f.ledger->row_count() == 2);
+}
+
+TEST_CASE("api token names are printable text and a bad stored name does not break its till") {
+    ApiFixture f;
+    for (const std::string& bad : {std::string(), std::string("   "), std::string("Caisse\x01"), std::string("Caisse\n2"),
+                                   std::string("bad \xC3 utf8"), std::string("\xE2\x80\xAE" "evil"), std::string(65, 'n')}) {
+        CAPTURE(bad);
+        CHECK_FALSE(is_valid_token_name(bad));
+        CHECK_THROWS_AS(f.tokens->create(Role::cashier, bad), std::invalid_argument);
+    }
+    CHECK(is_valid_token_name("Caisse 2 — entrée"));
+    CHECK(is_valid_token_name(std::string(64, 'n')));
+    // A name stored by an earlier version that did not check it.
+    const std::string token = f.tokens->create(Role::cashier, "placeholder");
+    {
+        std::lock_guard lock(f.ledger->side_mutex());
+        auto s = f.ledger->side_connection().prepare("UPDATE tokens SET name = ?1 WHERE name = 'placeholder'");
+        s.bind(1, std::string("Caisse \xC3\x01 \x1B[31m"));
+        s.step();
+    }
+    Ledger other(f.config.db);  // a fresh connection: nothing cached
+    TokenStore fresh(other);
+    const auto listed = fresh.list();
+    REQUIRE(listed.size() == 3);
+    CHECK(listed.back().name == "Caisse ?? ?[31m");
+    const Response r = f.visit(declared(7, "bad-name-1"), token);
+    INFO(r.body());
+    REQUIRE(status_of(r) == 201);
+    CHECK(body_of(r)["cashier"] == "Caisse ?? ?[31m");
+    CHECK(status_of(f.visit(declared(7, "bad-name-1"), token)) == 200);
+    // Even a row whose text was changed behind the ledger's back still lists (ledger verify
+    // is what reports the change).
+    {
+        std::lock_guard lock(f.ledger->side_mutex());
+        auto s = f.ledger->side_connection().prepare("UPDATE visits SET note = ?1");
+        s.bind(1, std::string("bad \xC3 utf8"));
+        s.step();
+    }
+    const Response list = f.get("/v1/visits", f.manager);
+    INFO(list.body());
+    REQUIRE(status_of(list) == 200);
+    CHECK(body_of(list)["visits"].size() == 1);
+}
+
+TEST_CASE("printable text for logs and screens") {
+    CHECK(printable("Caisse 1 — entrée") == "Caisse 1 — entrée");
+    CHECK(printable("a\x01" "b\nc\x7F") == "a?b?c?");
+    CHECK(printable("bad \xC3 utf8") == "bad ? utf8");
+    CHECK(printable("\xE2\x80\xAE" "evil") == "?evil");
+    CHECK(printable(std::string(300, 'x'), 10) == "xxxxxxx…");
+    // Cut on a character boundary.
+    CHECK(printable("ééééé", 8) == "éé…");
+    CHECK(printable("", 10).empty());
+    CHECK(is_printable_text("Visite découverte"));
+    CHECK_FALSE(is_printable_text("tab\there"));
 }

@@ -506,6 +506,36 @@ TEST_CASE("integration a batch with a field nested 400000 deep is refused and th
     CHECK(server->stop(SIGTERM) == 0);
 }
 
+TEST_CASE("integration the request log keeps what the client sent short") {
+    Shop shop;
+    auto server = shop.start(12);
+    const std::string method(3000, 'X');
+    {
+        RawConnection raw(server->port());
+        REQUIRE(raw.send(method + " / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+        CHECK(status_line(raw.read_all()) == 405);
+    }
+    CHECK(server->stop(SIGTERM) == 0);
+    const std::string log = server->log();
+    INFO(log.substr(0, 2000));
+    CHECK(log.find("\"method\":\"" + std::string(13, 'X') + "…\"") != std::string::npos);
+    CHECK(log.find(std::string(17, 'X')) == std::string::npos);
+}
+
+TEST_CASE("integration token create refuses a name that is not printable text") {
+    Shop shop;
+    for (const std::string& bad : {std::string("Caisse\x01"), std::string("bad \xC3 utf8"), std::string(), std::string(65, 'n')}) {
+        CAPTURE(bad);
+        const CommandResult r = run_passkoopd({"--lang", "en", "token", "create", "--db", shop.db.string(), "--role", "cashier",
+                                               "--name", bad}, shop.dir.path);
+        CHECK(r.exit_code == 2);
+        CHECK(r.out.empty());
+        CHECK(r.err.find("--name") != std::string::npos);
+    }
+    const CommandResult list = run_passkoopd({"token", "list", "--db", shop.db.string()}, shop.dir.path);
+    CHECK(std::count(list.out.begin(), list.out.end(), '\n') == 2);
+}
+
 TEST_CASE("integration host policy limit and override") {
     Shop shop;
     auto server = shop.start(3);  // Coopalim: max_visits 3
