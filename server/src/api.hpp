@@ -28,6 +28,10 @@ using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 using Reply = std::function<void(Response)>;
 
+// Headers every answer carries: no content sniffing, no framing (the cashier page cannot be
+// overlaid by another site), no Referer; answers that are data get a CSP allowing nothing.
+void add_security_headers(Response& response);
+
 // Counts failed authentications per client address in clock-minute windows. Past the limit,
 // the address's further failures get 429 until the minute ends; a valid token is never refused.
 class AuthLimiter {

@@ -72,6 +72,7 @@ Response plain_problem(http::status status, const char* code, const char* title)
                                  {"status", static_cast<int>(status)}, {"code", code}})
                      .dump();
     res.keep_alive(false);
+    add_security_headers(res);
     res.prepare_payload();
     return res;
 }

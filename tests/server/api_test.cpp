@@ -914,6 +914,27 @@ TEST_CASE("api token names are printable text and a bad stored name does not bre
     CHECK(body_of(list)["visits"].size() == 1);
 }
 
+TEST_CASE("api answers forbid sniffing framing and referrers") {
+    ApiFixture f;
+    const std::vector<Response> answers = {f.get("/"), f.get("/healthz"), f.get("/nowhere"), f.get("/v1/visits"),
+                                           f.verify(f.net.pass(12, 1)), f.visit(declared(7, "headers-1")),
+                                           f.call(http::verb::get, "/v1/bundle", {}, {}, {{"If-None-Match", std::string(f.get("/v1/bundle")[http::field::etag])}})};
+    for (const Response& r : answers) {
+        INFO(r.result_int() << " " << r.body().substr(0, 80));
+        CHECK(r["X-Content-Type-Options"] == "nosniff");
+        CHECK(r["X-Frame-Options"] == "DENY");
+        CHECK(r["Referrer-Policy"] == "no-referrer");
+        CHECK(std::string(r["Content-Security-Policy"]).find("frame-ancestors 'none'") != std::string::npos);
+    }
+    CHECK(answers[6].result_int() == 304);
+    CHECK(answers[1]["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'");
+    // The page runs its inline script and style, calls only its own server and sends no form elsewhere.
+    const std::string page_csp(answers[0]["Content-Security-Policy"]);
+    for (const char* part : {"script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'", "connect-src 'self'",
+                             "form-action 'none'", "object-src 'none'", "base-uri 'none'"})
+        CHECK(page_csp.find(part) != std::string::npos);
+}
+
 TEST_CASE("printable text for logs and screens") {
     CHECK(printable("Caisse 1 — entrée") == "Caisse 1 — entrée");
     CHECK(printable("a\x01" "b\nc\x7F") == "a?b?c?");

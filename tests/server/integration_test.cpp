@@ -403,6 +403,13 @@ TEST_CASE("integration body and header limits give 413 and 431") {
     const HttpResult big_header = server->request("GET", "/healthz", {}, {{"X-Padding", std::string(9000, 'x')}});
     CHECK(big_header.status == 431);
     CHECK(parsed(big_header)["code"] == "headers_too_large");
+    // Answers made before the API sees the request carry the same protective headers.
+    for (const HttpResult* r : {&too_big, &big_header}) {
+        CHECK(r->headers.at("x-content-type-options") == "nosniff");
+        CHECK(r->headers.at("x-frame-options") == "DENY");
+        CHECK(r->headers.at("referrer-policy") == "no-referrer");
+        CHECK(r->headers.at("content-security-policy").find("frame-ancestors 'none'") != std::string::npos);
+    }
     // The server is still fine afterwards.
     CHECK(server->request("GET", "/healthz").status == 200);
     const HttpResult metrics = server->request("GET", "/metrics");
