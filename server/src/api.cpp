@@ -2,10 +2,12 @@
 
 #include "policy.hpp"
 #include "reports.hpp"
+#include "text.hpp"
 #include "web_page.hpp"
 
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
+#include <passkoop/json_limits.hpp>
 #include <passkoop/verifier.hpp>
 
 #include <nlohmann/json.hpp>
@@ -23,9 +25,15 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t kMaxBatchRows = 1000;
-constexpr std::int64_t kMaxAmountCents = 100'000'000;
-constexpr std::int64_t kMaxBackdateSeconds = 366 * 86400;
+// occurred_at is the till's word, only recorded: an offline till syncs within a month, and its
+// clock may run a little ahead. Passes and the visit policy are judged at the server's clock.
+constexpr std::int64_t kMaxBackdateSeconds = 31 * 86400;
+constexpr std::int64_t kMaxAheadSeconds = 10 * 60;
 constexpr std::int64_t kMaxListLimit = 500;
+
+// The fields of a visit (DESIGN §9): only these make two requests with one key the same visit.
+constexpr const char* kVisitFields[] = {"amount_cents", "currency", "declared", "idempotency_key", "kind", "note",
+                                        "occurred_at", "override", "pass", "ticket", "till"};
 
 // An RFC 9457 problem: stable code, status, message for people.
 struct Problem {
@@ -45,16 +53,18 @@ Response make_response(http::status status, const std::string& content_type, std
     return res;
 }
 
-Response json_response(http::status status, const json& body) {
-    return make_response(status, "application/json", body.dump());
-}
+// Text read back from the database (changed there by hand, say) may not be valid UTF-8:
+// invalid UTF-8 is replaced rather than failing the answer.
+std::string dump(const json& body) { return body.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+Response json_response(http::status status, const json& body) { return make_response(status, "application/json", dump(body)); }
 
 Response problem_response(const Problem& p) {
     json body = {{"type", "https://passkoop.coop/problems/" + p.code}, {"title", p.title},
                  {"status", static_cast<int>(p.status)}, {"code", p.code}};
     if (!p.detail.empty()) body["detail"] = p.detail;
     for (const auto& [k, v] : p.extra.items()) body[k] = v;
-    return make_response(p.status, "application/problem+json", body.dump());
+    return make_response(p.status, "application/problem+json", dump(body));
 }
 
 Problem invalid_field(const std::string& field, const std::string& why) {
@@ -99,17 +109,6 @@ std::optional<std::int64_t> parse_time(const std::string& text) {
     return parse_instant(text);
 }
 
-// Free text from tills is stored and exported: valid UTF-8 without control characters.
-bool printable_text(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        std::size_t n = 1;
-        while (i + n < s.size() && n < 4 && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80) ++n;
-        if (!is_valid_display_name(s.substr(i, n))) return false;
-        i += n;
-    }
-    return true;
-}
-
 std::expected<std::string, Problem> text_field(const json& body, const char* name, std::size_t max, bool required) {
     const auto it = body.find(name);
     if (it == body.end() || it->is_null()) {
@@ -119,7 +118,8 @@ std::expected<std::string, Problem> text_field(const json& body, const char* nam
     if (!it->is_string()) return std::unexpected(invalid_field(name, tr("texte attendu", "string expected")));
     const auto& s = it->get_ref<const std::string&>();
     if (s.size() > max) return std::unexpected(invalid_field(name, tr("trop long", "too long")));
-    if (!printable_text(s)) return std::unexpected(invalid_field(name, tr("caractères de contrôle ou UTF-8 invalide", "control characters or invalid UTF-8")));
+    // Free text from tills is stored and exported: valid UTF-8 without control characters.
+    if (!is_printable_text(s)) return std::unexpected(invalid_field(name, tr("caractères de contrôle ou UTF-8 invalide", "control characters or invalid UTF-8")));
     return s;
 }
 
@@ -140,6 +140,13 @@ const char* color_of(const Verification& v, const std::optional<PolicyOutcome>& 
     return "green";
 }
 
+// A refused pass whose signature held under a key valid when it was issued: a real card, out of
+// date or revoked. Any other refusal may be a forgery, whatever member it names.
+bool genuine_card(ResultCode code) {
+    return code == ResultCode::not_yet_valid || code == ResultCode::expired || code == ResultCode::revoked ||
+           code == ResultCode::registry_expired;
+}
+
 Response internal_error() {
     // Details stay in the server; the client learns only that it failed.
     return problem_response({http::status::internal_server_error, "internal_error",
@@ -147,11 +154,17 @@ Response internal_error() {
 }
 
 std::expected<json, Problem> parse_body(const Request& request) {
-    json body = json::parse(request.body(), nullptr, false);
-    if (body.is_discarded() || !body.is_object())
+    // Depth is measured on the raw text first: no tree deep enough to exhaust the stack when it
+    // is parsed, compared, dumped or destroyed is ever built.
+    auto body = parse_json_bounded(request.body());
+    if (!body && body.error() == JsonProblem::too_deep)
+        return std::unexpected(Problem{http::status::bad_request, "json_too_deep", tr("Corps JSON trop imbriqué", "JSON body nested too deeply"),
+                                       tr("au plus ", "at most ") + std::to_string(kMaxJsonDepth) +
+                                           tr(" niveaux de tableaux et d'objets", " levels of arrays and objects")});
+    if (!body || !body->is_object())
         return std::unexpected(Problem{http::status::bad_request, "invalid_json", tr("Corps JSON invalide", "Invalid JSON body"),
                                        tr("un objet JSON est attendu", "a JSON object is expected")});
-    return body;
+    return std::move(*body);
 }
 
 // The answer for one visit: a status and the row, or a problem body (per row in a batch).
@@ -180,6 +193,14 @@ Problem idempotency_conflict(const VisitRow& stored, const LoadedRegistry& regis
 }
 
 }  // namespace
+
+void add_security_headers(Response& response) {
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set("X-Frame-Options", "DENY");
+    response.set("Referrer-Policy", "no-referrer");
+    if (response.find("Content-Security-Policy") == response.end())
+        response.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+}
 
 bool AuthLimiter::blocked(const std::string& address, std::int64_t now) {
     std::lock_guard lock(mutex_);
@@ -257,6 +278,7 @@ void Api::handle_async(const Request& request, const std::string& client_address
     ThreadLanguage language(lang);
     Reply finish = [keep_alive = request.keep_alive(), reply = std::move(reply)](Response res) {
         res.keep_alive(keep_alive);
+        add_security_headers(res);
         reply(std::move(res));
     };
     const std::string_view target = request.target();
@@ -272,13 +294,18 @@ void Api::handle_async(const Request& request, const std::string& client_address
 }
 
 std::optional<Response> Api::authenticate(Context& ctx, Role needed) {
-    if (limiter_.blocked(ctx.client, ctx.now))
-        return problem_response({http::status::too_many_requests, "too_many_failures",
-                                 tr("Trop d'échecs d'authentification : réessayez dans une minute",
-                                    "Too many authentication failures: try again in a minute"), ""});
+    // A valid token is always let in, whatever failed before from its address (a till shares
+    // it with every device of the shop, or of the proxy's clients): only failures are throttled.
     const std::string_view header = ctx.request[http::field::authorization];
     if (header.starts_with("Bearer ")) ctx.token = tokens_.authenticate(header.substr(7));
     if (!ctx.token) {
+        if (limiter_.blocked(ctx.client, ctx.now)) {
+            Response r = problem_response({http::status::too_many_requests, "too_many_failures",
+                                           tr("Trop d'échecs d'authentification : réessayez dans une minute",
+                                              "Too many authentication failures: try again in a minute"), ""});
+            r.set(http::field::retry_after, std::to_string(60 - ctx.now % 60));
+            return r;
+        }
         limiter_.failed(ctx.client, ctx.now);
         Response r = problem_response({http::status::unauthorized, "unauthorized",
                                        tr("Jeton manquant ou invalide", "Missing or invalid token"), ""});
@@ -361,7 +388,11 @@ Response Api::dispatch(Context& ctx) {
         if (auto r = only({http::verb::get, http::verb::head})) return *r;
         Response r = make_response(http::status::ok, "text/html; charset=utf-8", std::string(cashier_page()));
         r.set(http::field::cache_control, "no-cache");
-        r.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'");
+        // The page is one file with its script and style inline; it calls only this server. Forms
+        // are sent by the script: were it not to run, no form may carry a token elsewhere.
+        r.set("Content-Security-Policy",
+              "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+              "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
         return r;
     }
     if (path == "/v1/bundle") {
@@ -523,7 +554,20 @@ std::variant<Answer, Api::PreparedVisit> Api::prepare_visit(const Context& ctx, 
     if (!key) return problem_answer(key.error());
     if (key->empty()) return problem_answer(invalid_field("idempotency_key", tr("vide", "empty")));
     in.idempotency_key = *key;
-    in.request_digest = blake2b256(as_bytes(body.dump()));
+    // The digest covers the known fields only, sorted and compact: extra fields make no conflict.
+    // Earlier versions digested the whole body: when it differs, that digest is offered too, so
+    // the replay of a row they stored still replays.
+    json canonical = json::object();
+    for (const char* name : kVisitFields)
+        if (const auto it = body.find(name); it != body.end()) canonical[name] = *it;
+    if (const auto it = canonical.find("declared"); it != canonical.end() && it->is_object()) {
+        json only_coop = json::object();
+        if (const auto coop = it->find("coop"); coop != it->end()) only_coop["coop"] = *coop;
+        *it = std::move(only_coop);
+    }
+    const std::string canonical_text = canonical.dump();
+    in.request_digest = blake2b256(as_bytes(canonical_text));
+    if (canonical != body) in.earlier_request_digest = blake2b256(as_bytes(body.dump()));
     const auto kind = text_field(body, "kind", 16, false);
     if (!kind) return problem_answer(kind.error());
     in.kind = kind->empty() ? "purchase" : *kind;
@@ -540,16 +584,27 @@ std::variant<Answer, Api::PreparedVisit> Api::prepare_visit(const Context& ctx, 
     if (in.currency.size() != 3 || !std::all_of(in.currency.begin(), in.currency.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
         return problem_answer(invalid_field("currency", tr("code ISO 4217 attendu (EUR)", "ISO 4217 code expected (EUR)")));
     if (const auto it = body.find("amount_cents"); it != body.end() && !it->is_null()) {
-        if (!it->is_number_integer() || std::llabs(it->get<std::int64_t>()) > kMaxAmountCents)
-            return problem_answer(invalid_field("amount_cents", tr("entier en centimes attendu", "integer number of cents expected")));
-        in.amount_cents = it->get<std::int64_t>();
+        // Compared in the type the parser chose: a number above INT64_MAX is unsigned, and taking
+        // it as int64 first would wrap it to a negative amount. Never negative: the kind says
+        // which way the money goes (a refund is a refund of a positive amount).
+        const bool in_range = it->is_number_unsigned() ? it->get<std::uint64_t>() <= std::uint64_t{kMaxAmountCents}
+                                                       : it->is_number_integer() && it->get<std::int64_t>() >= 0 &&
+                                                             it->get<std::int64_t>() <= kMaxAmountCents;
+        if (!in_range)
+            return problem_answer(invalid_field("amount_cents", tr("entier de centimes entre 0 et 100000000 attendu (un remboursement "
+                                                                   "s'enregistre en kind refund avec un montant positif)",
+                                                                   "integer number of cents from 0 to 100000000 expected (a refund "
+                                                                   "is recorded as kind refund with a positive amount)")));
+        in.amount_cents = it->is_number_unsigned() ? static_cast<std::int64_t>(it->get<std::uint64_t>()) : it->get<std::int64_t>();
     }
     in.occurred_at = ctx.now;
     if (const auto it = body.find("occurred_at"); it != body.end() && !it->is_null()) {
         const auto t = it->is_string() ? parse_instant(it->get<std::string>()) : std::nullopt;
-        if (!t || *t > ctx.now + 86400 || *t < ctx.now - kMaxBackdateSeconds)
-            return problem_answer(invalid_field("occurred_at", tr("instant AAAA-MM-JJTHH:MM:SSZ de l'année écoulée attendu",
-                                                                  "instant YYYY-MM-DDTHH:MM:SSZ within the past year expected")));
+        if (!t || *t > ctx.now + kMaxAheadSeconds || *t < ctx.now - kMaxBackdateSeconds)
+            return problem_answer(invalid_field("occurred_at", tr("instant AAAA-MM-JJTHH:MM:SSZ des 31 derniers jours attendu (10 minutes "
+                                                                  "d'avance au plus)",
+                                                                  "instant YYYY-MM-DDTHH:MM:SSZ within the last 31 days expected (at most "
+                                                                  "10 minutes ahead)")));
         in.occurred_at = *t;
     }
     const auto override_it = body.find("override");
@@ -575,21 +630,29 @@ std::variant<Answer, Api::PreparedVisit> Api::prepare_visit(const Context& ctx, 
     }
     if (!pass_it->is_string() || pass_it->get_ref<const std::string&>().size() > kMaxPassTextBytes)
         return problem_answer(invalid_field("pass", tr("texte du pass attendu", "pass text expected")));
-    // The signature is checked here, on the caller's thread; the visit count and the policy
-    // decision in the write transaction (AppendRequest::admit).
-    Checked c = check(*ctx.registry, pass_it->get<std::string>(), in.occurred_at, false);
+    // The signature is checked here, on the caller's thread, at the server's clock (the till's
+    // occurred_at is only recorded); the visit count and the policy decision in the write
+    // transaction (AppendRequest::admit).
+    Checked c = check(*ctx.registry, pass_it->get<std::string>(), ctx.now, false);
     const Verification& v = c.verification;
     // Undecodable text: nothing to store even with an override, and no earlier row can match it.
     if (!v.pass)
         return problem_answer({http::status::unprocessable_entity, "pass_refused", message(v.code), "", {{"verification", checked_json(c)}}});
     in.origin_coop = v.pass->coop;
-    in.pass_id = v.pass_id;
-    in.visitor_key = c.visitor;
     in.verified = v.valid();
     in.decision = std::string(to_string(v.code));
+    if (v.valid()) {
+        in.pass_id = v.pass_id;
+        in.visitor_key = c.visitor;
+    } else if (genuine_card(v.code)) {
+        // A real pass refused (expired, revoked…): its id says which card was shown. No visitor
+        // key: a visit let in by override does not count against the member's visits.
+        in.pass_id = v.pass_id;
+    }
+    // Otherwise the text may be forged: whatever member it names is no one's visit.
     auto refusal = std::make_shared<Refusal>();
     auto admit = [policy = host_policy(ctx.registry->bundle.registry), host = config_.coop, c = std::move(c), refusal,
-                  at = in.occurred_at](VisitInput& row, const VisitCounter& visits) mutable {
+                  at = ctx.now](VisitInput& row, const VisitCounter& visits) mutable {
         if (!c.verification.valid()) {
             if (row.override_policy) return true;
             *refusal = {"pass_refused", std::move(c)};

@@ -28,7 +28,12 @@ using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 using Reply = std::function<void(Response)>;
 
-// Counts failed authentications per client address in one-minute windows.
+// Headers every answer carries: no content sniffing, no framing (the cashier page cannot be
+// overlaid by another site), no Referer; answers that are data get a CSP allowing nothing.
+void add_security_headers(Response& response);
+
+// Counts failed authentications per client address in clock-minute windows. Past the limit,
+// the address's further failures get 429 until the minute ends; a valid token is never refused.
 class AuthLimiter {
 public:
     explicit AuthLimiter(int per_minute) : per_minute_(per_minute) {}

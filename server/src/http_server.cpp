@@ -1,5 +1,7 @@
 #include "http_server.hpp"
 
+#include "text.hpp"
+
 #include <passkoop/dates.hpp>
 #include <passkoop/verifier.hpp>
 
@@ -25,10 +27,12 @@ namespace {
 
 // One JSON line per request on stderr: what operators grep and ship to their log store. Lines
 // are gathered and written in blocks (a write per line cost as much as the rest of a scan's
-// bookkeeping): at 16 KiB, every second and when the server stops.
+// bookkeeping): at 16 KiB, every second and when the server stops. What came from the client
+// (the method) is made printable and short first: a log line is read by people and tools.
 class RequestLog {
 public:
-    void add(const std::string& client, std::string_view method, const std::string& route, int status, double ms) {
+    void add(const std::string& client, std::string_view raw_method, const std::string& route, int status, double ms) {
+        const std::string method = printable(raw_method, 16);
         // Keys in the order nlohmann::json would sort them, so every line has one shape.
         char ms_text[32];
         std::snprintf(ms_text, sizeof ms_text, "%.3f", ms);
@@ -68,6 +72,7 @@ Response plain_problem(http::status status, const char* code, const char* title)
                                  {"status", static_cast<int>(status)}, {"code", code}})
                      .dump();
     res.keep_alive(false);
+    add_security_headers(res);
     res.prepare_payload();
     return res;
 }
@@ -174,14 +179,19 @@ private:
         auto work = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(server_.io_.get_executor());
         auto handle = [self = shared_from_this(), request, work] {
             self->server_.api_.handle_async(*request, self->client_, [self, request, work](Response response) mutable {
-                // Called once, maybe on the ledger's writer thread: the session and the work guard
-                // move into the handler, so that thread holds neither afterwards. Were it to drop
-                // the last of them, the server could stop and be destroyed while it still ran.
-                const auto executor = self->stream_.get_executor();
-                net::dispatch(executor, [self = std::move(self), request = std::move(request), work = std::move(work),
-                                         response = std::move(response)]() mutable {
-                    self->write(std::move(response), request->method_string(), Api::route_of(request->target()));
-                });
+                // Called once, maybe on the ledger's writer thread. Everything that thread does
+                // with the io_context (the handler handed to the strand, its own copy of the
+                // strand's executor) is over before it lets go of its work guard, last: until
+                // then run() cannot return, so the server and its io_context are still there.
+                // The session moves into the handler: this thread never destroys it.
+                {
+                    const auto executor = self->stream_.get_executor();
+                    net::dispatch(executor, [self = std::move(self), request = std::move(request),
+                                             response = std::move(response)]() mutable {
+                        self->write(std::move(response), request->method_string(), Api::route_of(request->target()));
+                    });
+                }
+                work.reset();
             });
         };
         // Quick requests (a scan, a visit handed to the ledger) stay on this network thread; the

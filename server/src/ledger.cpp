@@ -331,7 +331,9 @@ void Ledger::commit_batch(std::vector<Pending>& batch) {
                 find->bind(1, in.idempotency_key);
                 if (find->step()) {
                     VisitRow existing = read_row(*find);
-                    const bool same = equal_constant_time(existing.request_digest, in.request_digest);
+                    const bool same = equal_constant_time(existing.request_digest, in.request_digest) ||
+                                      (in.earlier_request_digest &&
+                                       equal_constant_time(existing.request_digest, *in.earlier_request_digest));
                     results[g].push_back({same ? AppendOutcome::replayed : AppendOutcome::conflict, std::move(existing)});
                     continue;
                 }

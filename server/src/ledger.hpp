@@ -26,6 +26,8 @@ namespace passkoop::server {
 
 inline constexpr std::string_view kVisitKinds[] = {"purchase", "deposit", "refund", "visit"};
 bool is_visit_kind(std::string_view kind);
+// The largest amount of one row: a million euros. Amounts are never negative (a refund is a kind).
+inline constexpr std::int64_t kMaxAmountCents = 100'000'000;
 
 // What a till asks to record. Strings are already validated by the caller (API layer).
 struct VisitInput {
@@ -44,6 +46,9 @@ struct VisitInput {
     std::string ticket, note;
     // Digest of the request as the client sent it: the same key with another body is a conflict.
     Hash256 request_digest{};
+    // Another digest of the same request that a stored row may carry (the form earlier versions
+    // stored): matching it is a replay too. Never stored.
+    std::optional<Hash256> earlier_request_digest;
 };
 
 struct VisitRow : VisitInput {

@@ -223,6 +223,9 @@ int run(std::vector<std::string> args) {
             const auto role = role_from_string(require(args, "role"));
             if (!role) throw UsageError(tr("--role : cashier ou manager", "--role: cashier or manager"));
             const std::string name = require(args, "name");
+            if (!is_valid_token_name(name))
+                throw UsageError(tr("--name : de 1 à 64 octets de texte UTF-8 imprimable (sans caractère de contrôle)",
+                                    "--name: 1 to 64 bytes of printable UTF-8 text (no control characters)"));
             Ledger ledger(settings_from(args).db);
             std::cout << TokenStore(ledger).create(*role, name) << "\n";
             std::cerr << tr("Jeton affiché une seule fois : notez-le maintenant.\n", "Token shown once: write it down now.\n");

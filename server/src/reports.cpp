@@ -145,14 +145,24 @@ std::int64_t percent_of(std::int64_t amount, std::int64_t cap) {
     return whole * 100 + extra;
 }
 
+// What a row adds to its kind's total. Tills send amounts from 0 to kMaxAmountCents, the kind
+// saying which way the money goes; earlier versions also took refunds as negative amounts (they
+// count as their size) and amounts beyond the bound, which no till sells: such an amount is left
+// out rather than let it swamp or overflow the month's totals.
+std::int64_t counted_cents(const VisitRow& row) {
+    const std::int64_t cents = row.amount_cents;
+    if (cents < -kMaxAmountCents || cents > kMaxAmountCents) return 0;
+    return row.kind == "refund" && cents < 0 ? -cents : cents;
+}
+
 void add_row(MonthlyLine& line, std::set<std::string>& visitors, const VisitRow& row) {
     if (row.kind == "purchase" || row.kind == "visit") ++line.visits;
     if (row.visitor_key) visitors.insert(*row.visitor_key);
     if (!row.verified) ++line.declared;
     if (row.override_policy) ++line.overrides;
-    if (row.kind == "purchase") line.purchase_cents += row.amount_cents;
-    else if (row.kind == "deposit") line.deposit_cents += row.amount_cents;
-    else if (row.kind == "refund") line.refund_cents += row.amount_cents;
+    if (row.kind == "purchase") line.purchase_cents += counted_cents(row);
+    else if (row.kind == "deposit") line.deposit_cents += counted_cents(row);
+    else if (row.kind == "refund") line.refund_cents += counted_cents(row);
 }
 
 nlohmann::json line_json(const MonthlyLine& line) {

@@ -1,8 +1,12 @@
 #include "tokens.hpp"
 
+#include "text.hpp"
+
 #include <passkoop/dates.hpp>
 
 #include <sodium.h>
+
+#include <stdexcept>
 
 namespace passkoop::server {
 
@@ -13,7 +17,8 @@ constexpr std::size_t kTokenTextSize = 4 + 64;
 TokenInfo read_token(const Statement& s) {
     TokenInfo t;
     t.id = s.integer(0);
-    t.name = s.text(1);
+    // Stored by an older version without checks, a name could break every answer of its till.
+    t.name = printable(s.text(1), kMaxTokenNameBytes);
     t.role = role_from_string(s.text(2)).value_or(Role::cashier);
     t.created_at = s.integer(3);
     if (!s.is_null(4)) t.revoked_at = s.integer(4);
@@ -29,7 +34,13 @@ std::optional<Role> role_from_string(std::string_view text) {
     return std::nullopt;
 }
 
+bool is_valid_token_name(std::string_view name) {
+    return !name.empty() && name.size() <= kMaxTokenNameBytes && is_printable_text(name) &&
+           name.find_first_not_of(' ') != std::string_view::npos;
+}
+
 std::string TokenStore::create(Role role, const std::string& name) {
+    if (!is_valid_token_name(name)) throw std::invalid_argument("token name: 1 to 64 bytes of printable UTF-8 expected");
     std::array<std::uint8_t, 32> secret{};
     randombytes_buf(secret.data(), secret.size());
     std::string token = std::string(kPrefix) + to_hex(secret);

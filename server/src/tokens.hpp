@@ -16,6 +16,11 @@ enum class Role { cashier, manager };
 std::string_view to_string(Role role);
 std::optional<Role> role_from_string(std::string_view text);
 
+// A token's name goes into every row its till records and onto screens: 1 to 64 bytes of
+// valid UTF-8 without control characters.
+inline constexpr std::size_t kMaxTokenNameBytes = 64;
+[[nodiscard]] bool is_valid_token_name(std::string_view name);
+
 struct TokenInfo {
     std::int64_t id = 0;
     std::string name;
@@ -28,8 +33,10 @@ class TokenStore {
 public:
     explicit TokenStore(Ledger& ledger) : ledger_(ledger) {}
 
-    // Creates a token and returns its text ("pkt_" + 64 hex); only its hash is kept.
+    // Creates a token and returns its text ("pkt_" + 64 hex); only its hash is kept. Throws
+    // std::invalid_argument for a name that is not is_valid_token_name.
     std::string create(Role role, const std::string& name);
+    // Tokens as stored; names read back are made printable whatever an older version stored.
     std::vector<TokenInfo> list() const;
     // False if no such active token.
     bool revoke(std::int64_t id);

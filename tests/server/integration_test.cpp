@@ -403,6 +403,13 @@ TEST_CASE("integration body and header limits give 413 and 431") {
     const HttpResult big_header = server->request("GET", "/healthz", {}, {{"X-Padding", std::string(9000, 'x')}});
     CHECK(big_header.status == 431);
     CHECK(parsed(big_header)["code"] == "headers_too_large");
+    // Answers made before the API sees the request carry the same protective headers.
+    for (const HttpResult* r : {&too_big, &big_header}) {
+        CHECK(r->headers.at("x-content-type-options") == "nosniff");
+        CHECK(r->headers.at("x-frame-options") == "DENY");
+        CHECK(r->headers.at("referrer-policy") == "no-referrer");
+        CHECK(r->headers.at("content-security-policy").find("frame-ancestors 'none'") != std::string::npos);
+    }
     // The server is still fine afterwards.
     CHECK(server->request("GET", "/healthz").status == 200);
     const HttpResult metrics = server->request("GET", "/metrics");
@@ -470,16 +477,70 @@ TEST_CASE("integration connections over the cap get 503") {
     CHECK(server->stop(SIGTERM) == 0);
 }
 
-TEST_CASE("integration repeated bad tokens give 429") {
+TEST_CASE("integration repeated bad tokens give 429 and valid tokens of that address still work") {
     while (unix_now() % 60 >= 55) std::this_thread::sleep_for(std::chrono::milliseconds(200));
     Shop shop;
-    auto server = shop.start(12, {"--auth-failures-per-minute", "3"});
-    for (int i = 0; i < 3; ++i) CHECK(server->request("GET", "/v1/visits", {}, shop.auth("pkt_wrong")).status == 401);
-    const HttpResult blocked = server->request("GET", "/v1/visits", {}, shop.auth(shop.cashier));
+    auto server = shop.start(12, {"--auth-failures-per-minute", "10"});
+    // Anyone reaching the shop's address sends 10 bad tokens from it (or from the reverse proxy).
+    for (int i = 0; i < 10; ++i) CHECK(server->request("GET", "/v1/visits", {}, shop.auth("pkt_wrong")).status == 401);
+    const HttpResult blocked = server->request("GET", "/v1/visits", {}, shop.auth("pkt_wrong"));
     CHECK(blocked.status == 429);
     CHECK(parsed(blocked)["code"] == "too_many_failures");
+    CHECK(blocked.headers.contains("retry-after"));
+    // Every till of the shop, on that same address, keeps recording.
+    CHECK(server->request("GET", "/v1/visits", {}, shop.auth(shop.cashier)).status == 200);
+    CHECK(server->request("POST", "/v1/visits", declared(7, "after-lockout").dump(), shop.auth(shop.cashier)).status == 201);
+    CHECK(server->request("POST", "/v1/verify", json{{"pass", shop.net.pass(7, 1)}}.dump(), shop.auth(shop.cashier)).status == 200);
+    CHECK(server->request("GET", "/v1/visits.csv", {}, shop.auth(shop.manager)).status == 200);
+    CHECK(server->request("GET", "/v1/visits", {}, shop.auth("pkt_wrong")).status == 429);
     CHECK(server->request("GET", "/healthz").status == 200);
     CHECK(server->stop(SIGTERM) == 0);
+}
+
+TEST_CASE("integration a batch with a field nested 400000 deep is refused and the server lives on") {
+    Shop shop;
+    auto server = shop.start(12);
+    const std::string deep = std::string(400'000, '[') + std::string(400'000, ']');
+    const std::string body = R"({"visits":[{"declared":{"coop":7},"idempotency_key":"deep-1","note":)" + deep + "}]}";
+    REQUIRE(body.size() < 1024 * 1024);
+    const HttpResult r = server->request("POST", "/v1/visits/batch", body, shop.auth(shop.cashier));
+    CHECK(r.status == 400);
+    CHECK(parsed(r)["code"] == "json_too_deep");
+    const HttpResult single = server->request("POST", "/v1/visits", std::string(30'000, '[') + std::string(30'000, ']'), shop.auth(shop.cashier));
+    CHECK(single.status == 400);
+    CHECK(server->request("GET", "/healthz").status == 200);
+    CHECK(server->request("POST", "/v1/visits", declared(7, "after-deep").dump(), shop.auth(shop.cashier)).status == 201);
+    CHECK(server->stop(SIGTERM) == 0);
+}
+
+TEST_CASE("integration the request log keeps what the client sent short") {
+    Shop shop;
+    auto server = shop.start(12);
+    const std::string method(3000, 'X');
+    {
+        RawConnection raw(server->port());
+        REQUIRE(raw.send(method + " / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+        CHECK(status_line(raw.read_all()) == 405);
+    }
+    CHECK(server->stop(SIGTERM) == 0);
+    const std::string log = server->log();
+    INFO(log.substr(0, 2000));
+    CHECK(log.find("\"method\":\"" + std::string(13, 'X') + "…\"") != std::string::npos);
+    CHECK(log.find(std::string(17, 'X')) == std::string::npos);
+}
+
+TEST_CASE("integration token create refuses a name that is not printable text") {
+    Shop shop;
+    for (const std::string& bad : {std::string("Caisse\x01"), std::string("bad \xC3 utf8"), std::string(), std::string(65, 'n')}) {
+        CAPTURE(bad);
+        const CommandResult r = run_passkoopd({"--lang", "en", "token", "create", "--db", shop.db.string(), "--role", "cashier",
+                                               "--name", bad}, shop.dir.path);
+        CHECK(r.exit_code == 2);
+        CHECK(r.out.empty());
+        CHECK(r.err.find("--name") != std::string::npos);
+    }
+    const CommandResult list = run_passkoopd({"token", "list", "--db", shop.db.string()}, shop.dir.path);
+    CHECK(std::count(list.out.begin(), list.out.end(), '\n') == 2);
 }
 
 TEST_CASE("integration host policy limit and override") {

@@ -258,7 +258,7 @@ TEST_CASE("monthly report aggregates per origin coop") {
         visitor_row(2, "2026-11-09T10:00:00Z", "purchase", 7, 800, "vk-a"),
         visitor_row(3, "2026-11-09T11:00:00Z", "visit", 7, 0, "vk-b"),
         visitor_row(4, "2026-11-10T11:00:00Z", "deposit", 7, 5000, "vk-c"),
-        visitor_row(5, "2026-11-11T11:00:00Z", "refund", 7, -300, "vk-c"),
+        visitor_row(5, "2026-11-11T11:00:00Z", "refund", 7, 300, "vk-c"),
         declared_row(6, "2026-11-12T11:00:00Z", "purchase", 7, 450),
         visitor_row(7, "2026-11-03T09:00:00Z", "purchase", 3, 2000, "vk-d"),
         declared_row(8, "2026-11-30T23:59:59Z", "visit", 3, 0),
@@ -297,7 +297,7 @@ TEST_CASE("monthly report aggregates per origin coop") {
     CHECK(diony.overrides == 0);
     CHECK(diony.purchase_cents == 2500);
     CHECK(diony.deposit_cents == 5000);
-    CHECK(diony.refund_cents == -300);
+    CHECK(diony.refund_cents == 300);
 
     const MonthlyLine& unknown = report.coops[2];
     CHECK(unknown.coop == 42);
@@ -314,7 +314,7 @@ TEST_CASE("monthly report aggregates per origin coop") {
     CHECK(report.total.overrides == 1);
     CHECK(report.total.purchase_cents == 5600);
     CHECK(report.total.deposit_cents == 5000);
-    CHECK(report.total.refund_cents == -300);
+    CHECK(report.total.refund_cents == 300);
 
     CHECK_FALSE(report.cap_cents);
     CHECK(report.share_percent == 0);
@@ -423,15 +423,33 @@ TEST_CASE("report json warning message in French and English") {
 
 TEST_CASE("report csv in the French dialect") {
     const std::vector<VisitRow> rows{visitor_row(1, "2026-11-02T10:00:00Z", "purchase", 7, 1250, "vk-a"),
-                                     visitor_row(2, "2026-11-05T10:00:00Z", "refund", 7, -305, "vk-a"),
+                                     visitor_row(2, "2026-11-05T10:00:00Z", "refund", 7, 305, "vk-a"),
                                      declared_row(3, "2026-11-03T10:00:00Z", "visit", 3, 0)};
     const std::string csv = report_csv(monthly_report(rows, "2026-11", kNames, std::nullopt), CsvDialect::french);
     CHECK(csv == kBom +
                      "Mois;N° coop;Coop;Visites;Visiteurs distincts;Déclarés;Dérogations;Achats;Dépôts;"
                      "Remboursements\r\n"
                      "2026-11;3;La Cagette;1;0;1;0;0,00;0,00;0,00\r\n"
-                     "2026-11;7;DionyCoop;1;1;0;0;12,50;0,00;-3,05\r\n"
-                     "2026-11;;Total;2;1;1;0;12,50;0,00;-3,05\r\n");
+                     "2026-11;7;DionyCoop;1;1;0;0;12,50;0,00;3,05\r\n"
+                     "2026-11;;Total;2;1;1;0;12,50;0,00;3,05\r\n");
+}
+
+TEST_CASE("monthly report counts refunds stored negative as their size and leaves out impossible amounts") {
+    // Rows earlier versions accepted: a refund as a negative amount, and amounts no till sells
+    // (INT64_MIN once passed the bound check, 2^64 − 1 was stored as −1).
+    const std::vector<VisitRow> rows{visitor_row(1, "2026-11-02T10:00:00Z", "purchase", 7, 1250, "vk-a"),
+                                     visitor_row(2, "2026-11-03T10:00:00Z", "refund", 7, -305, "vk-a"),
+                                     visitor_row(3, "2026-11-04T10:00:00Z", "refund", 7, 200, "vk-a"),
+                                     visitor_row(4, "2026-11-05T10:00:00Z", "purchase", 7, std::numeric_limits<std::int64_t>::min(), "vk-b"),
+                                     visitor_row(5, "2026-11-05T10:00:00Z", "purchase", 7, std::numeric_limits<std::int64_t>::min(), "vk-b"),
+                                     visitor_row(6, "2026-11-06T10:00:00Z", "deposit", 7, std::numeric_limits<std::int64_t>::max(), "vk-b"),
+                                     visitor_row(7, "2026-11-07T10:00:00Z", "refund", 7, std::numeric_limits<std::int64_t>::min(), "vk-b")};
+    const MonthlyReport report = monthly_report(rows, "2026-11", kNames, 100000);
+    CHECK(report.total.purchase_cents == 1250);
+    CHECK(report.total.refund_cents == 505);
+    CHECK(report.total.deposit_cents == 0);
+    CHECK(report.total.visits == 3);
+    CHECK(report.share_percent == 1);
 }
 
 TEST_CASE("report csv in the RFC 4180 dialect") {
