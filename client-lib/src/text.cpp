@@ -22,6 +22,18 @@ std::size_t utf8_sequence_length(std::string_view s) {
     return n;
 }
 
+// Each character of `text` in turn: (its bytes, whether it is printable). An invalid byte counts
+// as a character of its own, not printable.
+template <typename F>
+void for_each_character(std::string_view text, F&& f) {
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t n = utf8_sequence_length(text.substr(i));
+        const std::string_view character = text.substr(i, n == 0 ? 1 : n);
+        if (!f(character, n != 0 && is_valid_display_name(character))) return;
+        i += character.size();
+    }
+}
+
 }  // namespace
 
 bool is_valid_utf8(std::string_view text) {
@@ -33,17 +45,26 @@ bool is_valid_utf8(std::string_view text) {
     return true;
 }
 
-std::string printable(std::string_view text) {
+bool is_printable_text(std::string_view text) {
+    bool printable_so_far = true;
+    for_each_character(text, [&](std::string_view, bool printable) { return printable_so_far = printable; });
+    return printable_so_far;
+}
+
+std::string printable(std::string_view text, std::size_t max_bytes) {
     std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        const std::size_t n = utf8_sequence_length(text.substr(i));
-        // Control characters (C0, DEL, C1), line separators and bidirectional overrides are
-        // refused as in pass names; one '?' stands for each such character or invalid byte.
-        const std::string_view character = text.substr(i, n == 0 ? 1 : n);
-        out += n != 0 && is_valid_display_name(character) ? character : std::string_view("?");
-        i += character.size();
-    }
+    out.reserve(std::min(text.size(), max_bytes));
+    for_each_character(text, [&](std::string_view character, bool printable) {
+        out += printable ? character : std::string_view("?");
+        return out.size() <= max_bytes;
+    });
+    if (out.size() <= max_bytes) return out;
+    constexpr std::string_view kCut = "…";
+    std::size_t end = max_bytes >= kCut.size() ? max_bytes - kCut.size() : 0;
+    // Back to the first byte of a character: everything kept is whole.
+    while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;
+    out.resize(end);
+    if (max_bytes >= kCut.size()) out += kCut;
     return out;
 }
 

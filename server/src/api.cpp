@@ -2,7 +2,7 @@
 
 #include "policy.hpp"
 #include "reports.hpp"
-#include "text.hpp"
+#include <passkoop/text.hpp>
 #include "web_page.hpp"
 
 #include <passkoop/dates.hpp>

@@ -1,6 +1,6 @@
 #include "http_server.hpp"
 
-#include "text.hpp"
+#include <passkoop/text.hpp>
 
 #include <passkoop/dates.hpp>
 #include <passkoop/verifier.hpp>

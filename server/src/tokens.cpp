@@ -1,6 +1,6 @@
 #include "tokens.hpp"
 
-#include "text.hpp"
+#include <passkoop/text.hpp>
 
 #include <passkoop/dates.hpp>
 

@@ -10,6 +10,8 @@
 #include <passkoop/keyfile.hpp>
 #include <passkoop/revocations.hpp>
 
+#include <passkoop/text.hpp>
+
 #include <doctest/doctest.h>
 
 #include <map>
@@ -130,7 +132,7 @@ TEST_CASE("issue-batch on the technical UTF-8 export issues skips and reports li
 
 TEST_CASE("issue-batch reads the French Windows-1252 export like the UTF-8 one") {
     const std::string bytes = read_file(kFixtures / "membres-francais-cp1252.csv");
-    REQUIRE_FALSE(pc::is_valid_utf8(bytes));  // really Windows-1252 bytes
+    REQUIRE_FALSE(passkoop::is_valid_utf8(bytes));  // really Windows-1252 bytes
     CHECK(bytes.find("Nom;Base du code Barre;Code Barre;Statut;Type;Est un membre;Est une personne rattach\xe9" "e;Num\xe9ro parent") == 0);
     CoopDir coop;
     const Run r = coop.batch(kFixtures / "membres-francais-cp1252.csv");

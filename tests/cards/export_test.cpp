@@ -5,6 +5,8 @@
 
 #include <passkoop/pass.hpp>
 
+#include <passkoop/text.hpp>
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -42,10 +44,10 @@ TEST_CASE("display names are cut to 24 bytes on a character boundary") {
 TEST_CASE("windows-1252 bytes become utf-8") {
     CHECK(windows1252_to_utf8("Fran\xe7oise \x80 \x9c \x8c \x92") == "Françoise € œ Œ ’");
     CHECK(windows1252_to_utf8("\x81") == "\ufffd");
-    CHECK(is_valid_utf8("Françoise"));
-    CHECK_FALSE(is_valid_utf8("Fran\xe7oise"));
-    CHECK_FALSE(is_valid_utf8("\xc0\xaf"));  // overlong
-    CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));  // surrogate
+    CHECK(passkoop::is_valid_utf8("Françoise"));
+    CHECK_FALSE(passkoop::is_valid_utf8("Fran\xe7oise"));
+    CHECK_FALSE(passkoop::is_valid_utf8("\xc0\xaf"));  // overlong
+    CHECK_FALSE(passkoop::is_valid_utf8("\xed\xa0\x80"));  // surrogate
 }
 
 TEST_CASE("states from technical values and French labels") {

@@ -1,7 +1,7 @@
 // The HTTP API of DESIGN §9 without sockets: an Api built from its parts (config, ledger on a
 // temporary database, tokens, registry holder, metrics, a fixed secret) and hand-built requests.
 #include "api.hpp"
-#include "text.hpp"
+#include <passkoop/text.hpp>
 
 #include "today_network.hpp"
 
@@ -933,17 +933,4 @@ TEST_CASE("api answers forbid sniffing framing and referrers") {
     for (const char* part : {"script-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline'", "connect-src 'self'",
                              "form-action 'none'", "object-src 'none'", "base-uri 'none'"})
         CHECK(page_csp.find(part) != std::string::npos);
-}
-
-TEST_CASE("printable text for logs and screens") {
-    CHECK(printable("Caisse 1 — entrée") == "Caisse 1 — entrée");
-    CHECK(printable("a\x01" "b\nc\x7F") == "a?b?c?");
-    CHECK(printable("bad \xC3 utf8") == "bad ? utf8");
-    CHECK(printable("\xE2\x80\xAE" "evil") == "?evil");
-    CHECK(printable(std::string(300, 'x'), 10) == "xxxxxxx…");
-    // Cut on a character boundary.
-    CHECK(printable("ééééé", 8) == "éé…");
-    CHECK(printable("", 10).empty());
-    CHECK(is_printable_text("Visite découverte"));
-    CHECK_FALSE(is_printable_text("tab\there"));
 }

@@ -1,5 +1,6 @@
 #include "odoo_export.hpp"
 
+#include <passkoop/text.hpp>
 #include <passkoop/i18n.hpp>
 #include <passkoop/pass.hpp>
 
@@ -162,15 +163,6 @@ std::string cut(std::string_view text, std::size_t limit) {
 }
 
 }  // namespace
-
-bool is_valid_utf8(std::string_view bytes) {
-    for (std::size_t i = 0; i < bytes.size();) {
-        const std::size_t n = utf8_length(bytes, i);
-        if (n == 0) return false;
-        i += n;
-    }
-    return true;
-}
 
 std::string windows1252_to_utf8(std::string_view bytes) {
     std::string out;

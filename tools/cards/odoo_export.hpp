@@ -53,7 +53,6 @@ MemberExport read_member_export(std::string_view bytes, Encoding encoding = Enco
 
 // Windows-1252 bytes to UTF-8 (the five undefined bytes become U+FFFD).
 std::string windows1252_to_utf8(std::string_view bytes);
-[[nodiscard]] bool is_valid_utf8(std::string_view bytes);
 
 // The canonical state for an Odoo state value or its French label ("A jour" → "up_to_date").
 // Unknown values come back folded (lowercase, no accents) so they can still be listed.
