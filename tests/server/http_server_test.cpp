@@ -104,7 +104,7 @@ TEST_CASE("http server stopped and destroyed while the ledger's writer answers v
         for (auto& t : clients) t.join();
         answered += round_answers;
     }
-    MESSAGE(rounds << " servers stopped, " << answered << " visits answered");
+    MESSAGE(rounds << " servers stopped, " << answered.load() << " visits answered");
     CHECK(rounds >= 5);
     CHECK(answered > 0);
     CHECK(ledger.verify_chain().ok());

@@ -354,10 +354,13 @@ TEST_CASE("share percent is floored and exact for large values") {
     CHECK(purchases_report(1, 3).share_percent == 33);
     CHECK(purchases_report(2, 3).share_percent == 66);
     constexpr auto max = std::numeric_limits<std::int64_t>::max();
-    CHECK(purchases_report(max, max).share_percent == 100);
-    CHECK(purchases_report(max / 2, max).share_percent == 49);
-    CHECK(purchases_report(max, 1).share_percent == max);
+    CHECK(purchases_report(kMaxAmountCents, kMaxAmountCents).share_percent == 100);
+    CHECK(purchases_report(kMaxAmountCents, 3).share_percent == 3'333'333'333);
+    CHECK(purchases_report(kMaxAmountCents / 2, kMaxAmountCents + 1).share_percent == 49);
+    CHECK(purchases_report(kMaxAmountCents, max).share_percent == 0);
     CHECK(purchases_report(-1, 100).share_percent == -1);
+    // Beyond what a till can send (only earlier versions stored such amounts): not counted.
+    CHECK(purchases_report(max, 1).share_percent == 0);
 }
 
 TEST_CASE("no cap or a non positive cap gives no share and no warning") {
