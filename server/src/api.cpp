@@ -2,12 +2,12 @@
 
 #include "policy.hpp"
 #include "reports.hpp"
-#include <passkoop/text.hpp>
 #include "web_page.hpp"
 
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
 #include <passkoop/json_limits.hpp>
+#include <passkoop/text.hpp>
 #include <passkoop/verifier.hpp>
 
 #include <nlohmann/json.hpp>

@@ -1,8 +1,7 @@
 #include "http_server.hpp"
 
-#include <passkoop/text.hpp>
-
 #include <passkoop/dates.hpp>
+#include <passkoop/text.hpp>
 #include <passkoop/verifier.hpp>
 
 #include <boost/beast/core.hpp>

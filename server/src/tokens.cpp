@@ -1,8 +1,7 @@
 #include "tokens.hpp"
 
-#include <passkoop/text.hpp>
-
 #include <passkoop/dates.hpp>
+#include <passkoop/text.hpp>
 
 #include <sodium.h>
 

@@ -1,7 +1,6 @@
 // The HTTP API of DESIGN §9 without sockets: an Api built from its parts (config, ledger on a
 // temporary database, tokens, registry holder, metrics, a fixed secret) and hand-built requests.
 #include "api.hpp"
-#include <passkoop/text.hpp>
 
 #include "today_network.hpp"
 
