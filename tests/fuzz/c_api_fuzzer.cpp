@@ -1,6 +1,7 @@
 // The C API as a till in any language calls it. Input: a flags byte, then parts separated by
 // 0x1E: bundle, anchor (trust state or registry envelope), scanned text, buffer sizes. Flag bit 0
-// uses the network's valid bundle instead of the first part, so that verification is reached.
+// uses the network's valid bundle instead of the first part, so that verification is reached;
+// bit 5 takes the clock from the last 8 bytes of the text.
 // Properties: no status outside the documented ones, output text always NUL-terminated inside
 // its buffer, `needed` exact, BUFFER_TOO_SMALL leaves "" and nothing partial.
 #include "fuzz_support.hpp"
@@ -67,7 +68,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Small buffers on purpose: 0..31 bytes, or enough.
     const std::size_t small = sizes >> 3;
     const std::size_t buffer = flags & 16 ? 4096 : small;
-    const auto clock = static_cast<std::int64_t>(1790000000) + (flags & 32 ? 86400LL * 365 * 400 : 0);
+    // The till's clock: the vectors' day, or any int64 read from the end of the input.
+    std::int64_t clock = 1795219200;
+    if (flags & 32 && text.size() >= 8) std::memcpy(&clock, text.data() + text.size() - 8, 8);
 
     passkoop_result result;
     std::memset(&result, 0x7f, sizeof result);

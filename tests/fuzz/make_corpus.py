@@ -21,8 +21,8 @@ revocation = revocation_payloads[0]
 scanned = [v["scanned"].encode() for v in vectors["vectors"]]
 texts = [v["text"].encode() for v in vectors["vectors"] if v.get("text")]
 binaries = [bytes.fromhex(v["bytes_hex"]) for v in vectors["vectors"] if v.get("bytes_hex")]
-# 2026-11-21T00:00:00Z, the vectors' day, as 5 little-endian bytes.
-clock = struct.pack("<Q", 1795219200)[:5]
+# 2026-11-21T00:00:00Z, the vectors' day, as 8 little-endian bytes.
+clock = struct.pack("<Q", 1795219200)
 
 corpus = {}
 
@@ -78,6 +78,7 @@ for path in sorted((TESTS / "cards" / "fixtures").glob("*.csv")):
 add("c_api", b"\x01\x01" + SEP + SEP + scanned[0])
 add("c_api", b"\x53\x41" + SEP + SEP + scanned[1])
 add("c_api", b"\x50\x09" + bundle_text + SEP + SEP + scanned[2])
+add("c_api", b"\x21\x01" + SEP + SEP + scanned[4] + struct.pack("<q", -2**63))
 add("c_api", b"\xc0\xff" + bundle_text + SEP + json.dumps(bundle["registry"]).encode() + SEP + scanned[3])
 
 # Recipes (opcode, argument): deep arrays, deep objects, wide arrays, strings full of brackets.
