@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets (tests/fuzz/corpus/<target>/) from the test
-vectors and the card fixtures. Run from anywhere; rerun when the vectors change."""
+vectors and the card fixtures. Run from anywhere; rerun when the vectors change. Inputs already
+there (what a campaign found, minimised with -merge=1) are kept."""
 import base64
 import hashlib
 import json
 import pathlib
-import shutil
 import struct
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -92,7 +92,6 @@ add("json_deep", b"\x05" + b"\x00\x10\x02\x00")
 
 for target, items in corpus.items():
     out = HERE / "corpus" / target
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
     for data in items:
         (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
