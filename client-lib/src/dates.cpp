@@ -107,7 +107,8 @@ std::string format_instant(std::int64_t unix_seconds) {
     return buf;
 }
 
-std::int64_t day_of(std::int64_t unix_seconds) { return floor_div(unix_seconds - kPassEpochUnix, 86400); }
+// The epoch is a whole day, so whole days are subtracted: any instant, even near the int64 limits.
+std::int64_t day_of(std::int64_t unix_seconds) { return floor_div(unix_seconds, 86400) - kEpochDaysFrom1970; }
 
 std::int64_t start_of_day(std::int64_t day) { return kPassEpochUnix + day * 86400; }
 

@@ -4,6 +4,8 @@
 #include <passkoop/registry.hpp>
 #include <passkoop/revocations.hpp>
 
+#include "revocations_internal.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -80,6 +82,10 @@ private:
     std::string_view rest_;
 };
 
+}  // namespace
+
+namespace detail {
+
 // Fast path for a list in canonical form (what every issuer writes): a bundle carries 100,000s
 // of entries, and building a JSON tree for them dominated load_bundle. Anything else, valid or
 // not, gives nullopt and goes through the general parser, so results and error messages are
@@ -116,10 +122,7 @@ std::optional<RevocationList> parse_canonical_revocations(std::string_view bytes
     return list;
 }
 
-}  // namespace
-
-std::expected<RevocationList, std::string> parse_revocations_payload(std::string_view bytes) {
-    if (auto canonical = parse_canonical_revocations(bytes)) return std::move(*canonical);
+std::expected<RevocationList, std::string> parse_general_revocations(std::string_view bytes) {
     const auto parsed = parse_json_bounded(bytes);
     if (!parsed) return std::unexpected(json_problem_text(parsed.error()));
     const json& doc = *parsed;
@@ -160,6 +163,13 @@ std::expected<RevocationList, std::string> parse_revocations_payload(std::string
         list.entries.push_back({*id, *until});
     }
     return list;
+}
+
+}  // namespace detail
+
+std::expected<RevocationList, std::string> parse_revocations_payload(std::string_view bytes) {
+    if (auto canonical = detail::parse_canonical_revocations(bytes)) return std::move(*canonical);
+    return detail::parse_general_revocations(bytes);
 }
 
 std::string revocations_payload(const RevocationList& list) {

@@ -1,10 +1,13 @@
 #include "support.hpp"
 
+#include <passkoop/i18n.hpp>
+
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 using namespace pk_test;
 
@@ -173,6 +176,18 @@ TEST_CASE("day_of and start_of_day agree at day boundaries") {
         CHECK(day_of(start_of_day(d) + 86399) == d);
         CHECK(day_of(start_of_day(d) - 1) == d - 1);
     }
+}
+
+// The registry_stale message dates any registry's issued_at with day_of: subtracting the epoch in
+// seconds first overflowed for instants within 50 years of the int64 minimum.
+TEST_CASE("day_of near the int64 limits does not overflow") {
+    constexpr std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
+    constexpr std::int64_t highest = std::numeric_limits<std::int64_t>::max();
+    CHECK(day_of(lowest) == -106751991167301 - 18262);  // floor(lowest / 86400) days before 1970
+    CHECK(day_of(lowest + 1577836799) == -106751991167301);
+    CHECK(day_of(highest) == 106751991167300 - 18262);
+    ThreadLanguage french(Lang::fr);
+    CHECK(message(Warning::registry_stale, lowest).ends_with("27/01/-292277022657"));
 }
 
 TEST_CASE("unix_now follows the system clock") {
