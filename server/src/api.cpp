@@ -463,18 +463,19 @@ Response Api::dispatch(Context& ctx) {
             // Cashiers see today's visits only.
             q.from = std::max(q.from.value_or(0), start_of_day(day_of(ctx.now)));
         }
-        auto integer = [&](const char* name, std::int64_t max) -> std::expected<std::optional<std::int64_t>, Problem> {
+        auto integer = [&](const char* name, std::int64_t min, std::int64_t max) -> std::expected<std::optional<std::int64_t>, Problem> {
             if (!ctx.query.contains(name)) return std::nullopt;
             std::int64_t n = 0;
             const std::string& s = ctx.query[name];
             const auto r = std::from_chars(s.data(), s.data() + s.size(), n);
-            if (r.ec != std::errc{} || r.ptr != s.data() + s.size() || n < 0 || n > max)
+            if (r.ec != std::errc{} || r.ptr != s.data() + s.size() || n < min || n > max)
                 return std::unexpected(invalid_field(name, tr("entier attendu", "integer expected")));
             return n;
         };
-        const auto coop = integer("coop", 65535);
-        const auto cursor = integer("cursor", std::numeric_limits<std::int64_t>::max());
-        const auto limit = integer("limit", kMaxListLimit);
+        const auto coop = integer("coop", 0, 65535);
+        const auto cursor = integer("cursor", 0, std::numeric_limits<std::int64_t>::max());
+        // At least one row a page: an empty page has no last row to continue from.
+        const auto limit = integer("limit", 1, kMaxListLimit);
         for (const auto* p : {&coop, &cursor, &limit})
             if (!*p) return problem_response(p->error());
         if (*coop && coop->has_value()) q.coop = static_cast<std::uint16_t>(**coop);

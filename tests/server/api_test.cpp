@@ -670,6 +670,14 @@ TEST_CASE("api visits list filters by coop and pages with a cursor") {
     problem(f.get("/v1/visits?coop=abc", f.manager), 422, "invalid_field");
 }
 
+// Found by the request-handler fuzz target: an empty page read the last row of an empty list.
+TEST_CASE("api visits list refuses a page of zero rows") {
+    ApiFixture f(12);
+    REQUIRE(status_of(f.visit(declared(7, "only-one", 100))) == 201);
+    problem(f.get("/v1/visits?limit=0", f.manager), 422, "invalid_field");
+    CHECK(body_of(f.get("/v1/visits?limit=1", f.manager))["visits"].size() == 1);
+}
+
 TEST_CASE("api batch records rows in order with per-row results") {
     ApiFixture f(3);
     const std::string pass = f.net.pass(12, 321);
