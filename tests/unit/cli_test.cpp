@@ -17,6 +17,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <regex>
 #include <string>
@@ -40,10 +41,13 @@ struct CliRun {
 
 // Runs the passkoop binary with `args` (no shell), stdin from /dev/null, in a new session (so
 // it has no controlling terminal to prompt on), and an environment holding only PATH and the
-// PASSKOOP_* variables asked for. Killed after 60 s.
+// PASSKOOP_* variables asked for (plus the sanitizers' options, so that a sanitizer build of the
+// CLI reports where and as the rest of the suite does). Killed after 60 s.
 CliRun run_cli(const std::vector<std::string>& args, const CliEnv& env = {}) {
     const std::string program = PASSKOOP_CLI;
     std::vector<std::string> env_strings = {"PATH=/usr/local/bin:/usr/bin:/bin"};
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+        if (const char* value = std::getenv(name)) env_strings.push_back(std::string(name) + "=" + value);
     if (env.lang) env_strings.push_back("PASSKOOP_LANG=" + *env.lang);
     if (env.passphrase) env_strings.push_back("PASSKOOP_PASSPHRASE=" + *env.passphrase);
     std::vector<char*> argv, envp;
