@@ -142,7 +142,7 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
             try {
                 task();
             } catch (const std::exception& e) {
-                std::cerr << "passkoopd : " << e.what() << "\n";
+                std::cerr << "passkoopd : " << printable_lines(e.what()) << "\n";
             }
         };
     };
