@@ -6,7 +6,7 @@
 #include "fuzz_support.hpp"
 #include "server/today_network.hpp"
 
-#include "api.hpp"
+#include "api/api.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -23,8 +23,9 @@ struct ApiFixture {
     std::filesystem::path dir;
     pk_test::TodayNetwork net;
     passkoop::server::Config config;
-    std::unique_ptr<passkoop::server::Ledger> ledger;
-    std::unique_ptr<passkoop::server::TokenStore> tokens;
+    std::unique_ptr<passkoop::server::Store> store;
+    passkoop::server::Ledger* ledger = nullptr;
+    passkoop::server::TokenStore* tokens = nullptr;
     std::unique_ptr<passkoop::server::RegistryHolder> registry;
     passkoop::server::Metrics metrics;
     std::unique_ptr<Api> api;
@@ -43,9 +44,10 @@ struct ApiFixture {
         config.coop = 3;
         // Inputs without a valid token would otherwise lock the fuzzer out after ten of them.
         config.auth_failures_per_minute = 1 << 30;
-        ledger = std::make_unique<passkoop::server::Ledger>(config.db);
-        tokens = std::make_unique<passkoop::server::TokenStore>(*ledger);
-        registry = std::make_unique<passkoop::server::RegistryHolder>(config.registry, std::nullopt, *ledger);
+        store = std::make_unique<passkoop::server::Store>(config.db);
+        ledger = &store->ledger();
+        tokens = &store->tokens();
+        registry = std::make_unique<passkoop::server::RegistryHolder>(config.registry, std::nullopt, store->state());
         std::array<std::uint8_t, 32> secret{};
         secret.fill(0x5A);
         api = std::make_unique<Api>(config, *ledger, *tokens, *registry, metrics, secret);

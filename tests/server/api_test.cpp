@@ -1,6 +1,6 @@
 // The HTTP API of DESIGN §9 without sockets: an Api built from its parts (config, ledger on a
 // temporary database, tokens, registry holder, metrics, a fixed secret) and hand-built requests.
-#include "api.hpp"
+#include "api/api.hpp"
 
 #include "today_network.hpp"
 
@@ -27,8 +27,9 @@ struct ApiFixture {
     pk_test::TempDir dir;
     TodayNetwork net;
     Config config;
-    std::unique_ptr<Ledger> ledger;
-    std::unique_ptr<TokenStore> tokens;
+    std::unique_ptr<Store> store;
+    Ledger* ledger = nullptr;
+    TokenStore* tokens = nullptr;
     std::unique_ptr<RegistryHolder> registry;
     Metrics metrics;
     std::unique_ptr<Api> api;
@@ -40,9 +41,10 @@ struct ApiFixture {
         config.db = dir / "ledger.db";
         config.coop = host;
         config.auth_failures_per_minute = auth_failures_per_minute;
-        ledger = std::make_unique<Ledger>(config.db);
-        tokens = std::make_unique<TokenStore>(*ledger);
-        registry = std::make_unique<RegistryHolder>(config.registry, std::nullopt, *ledger);
+        store = std::make_unique<Store>(config.db);
+        ledger = &store->ledger();
+        tokens = &store->tokens();
+        registry = std::make_unique<RegistryHolder>(config.registry, std::nullopt, store->state());
         std::array<std::uint8_t, 32> secret{};
         secret.fill(0x5A);
         api = std::make_unique<Api>(config, *ledger, *tokens, *registry, metrics, secret);
@@ -290,8 +292,8 @@ TEST_CASE("api a token revoked from another connection stops working within a se
     CHECK(status_of(f.get("/v1/visits", f.cashier)) == 200);  // now remembered by the server
     {
         // What `passkoopd token revoke` does from its own process: another connection commits.
-        Ledger other(f.config.db);
-        TokenStore tokens(other);
+        Store other_store(f.config.db);
+        TokenStore& tokens = other_store.tokens();
         REQUIRE(tokens.revoke(tokens.list().front().id));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
@@ -445,7 +447,7 @@ TEST_CASE("api amount_cents must be an integer within bounds") {
 TEST_CASE("api poisoned amounts of earlier versions leave the monthly totals readable") {
     ApiFixture f(12);
     VisitInput in;
-    in.kind = "purchase";
+    in.kind = VisitKind::purchase;
     in.origin_coop = 7;
     in.verified = false;
     in.decision = "declared";
@@ -455,7 +457,7 @@ TEST_CASE("api poisoned amounts of earlier versions leave the monthly totals rea
     for (int i = 0; i < 3; ++i) {
         in.idempotency_key = "old-" + std::to_string(i);
         in.occurred_at = now;
-        in.kind = kinds[i];
+        in.kind = *visit_kind_from_string(kinds[i]);
         in.amount_cents = amounts[i];
         REQUIRE(f.ledger->append(in).outcome == AppendOutcome::created);
     }
@@ -859,7 +861,7 @@ TEST_CASE("api the idempotency digest covers the known fields only and old rows 
     VisitInput in;
     in.idempotency_key = "stored-before";
     in.occurred_at = unix_now();
-    in.kind = "purchase";
+    in.kind = VisitKind::purchase;
     in.origin_coop = 7;
     in.verified = false;
     in.decision = "declared";
@@ -892,13 +894,13 @@ TEST_CASE("api token names are printable text and a bad stored name does not bre
     // A name stored by an earlier version that did not check it.
     const std::string token = f.tokens->create(Role::cashier, "placeholder");
     {
-        std::lock_guard lock(f.ledger->side_mutex());
-        auto s = f.ledger->side_connection().prepare("UPDATE tokens SET name = ?1 WHERE name = 'placeholder'");
+        Database raw(f.config.db.string());
+        auto s = raw.prepare("UPDATE tokens SET name = ?1 WHERE name = 'placeholder'");
         s.bind(1, std::string("Caisse \xC3\x01 \x1B[31m"));
         s.step();
     }
-    Ledger other(f.config.db);  // a fresh connection: nothing cached
-    TokenStore fresh(other);
+    Store other_store(f.config.db);  // a fresh connection: nothing cached
+    TokenStore& fresh = other_store.tokens();
     const auto listed = fresh.list();
     REQUIRE(listed.size() == 3);
     CHECK(listed.back().name == "Caisse ?? ?[31m");
@@ -910,8 +912,8 @@ TEST_CASE("api token names are printable text and a bad stored name does not bre
     // Even a row whose text was changed behind the ledger's back still lists (ledger verify
     // is what reports the change).
     {
-        std::lock_guard lock(f.ledger->side_mutex());
-        auto s = f.ledger->side_connection().prepare("UPDATE visits SET note = ?1");
+        Database raw(f.config.db.string());
+        auto s = raw.prepare("UPDATE visits SET note = ?1");
         s.bind(1, std::string("bad \xC3 utf8"));
         s.step();
     }

@@ -2,9 +2,9 @@
 // previous month's on any day at any hour (the 1st just after midnight, the last day just before
 // it, 29 February), none lies in the future, every sample pass gives the outcome it announces at
 // that instant, and the files holding tokens and passes are the owner's only.
-#include "demo.hpp"
-#include "ledger.hpp"
-#include "reports.hpp"
+#include "service/demo.hpp"
+#include "store/ledger.hpp"
+#include "reports/reports.hpp"
 
 #include "support.hpp"
 
@@ -38,7 +38,8 @@ struct MadeDemo {
     CoopNames names;
 
     explicit MadeDemo(std::int64_t now) : demo(make_demo(dir / "demo", config, now)) {
-        Ledger ledger(config.db);
+        Store ledger_store(config.db);
+        Ledger& ledger = ledger_store.ledger();
         VisitQuery all;
         all.limit = 1000;
         rows = ledger.list(all);

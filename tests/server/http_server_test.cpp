@@ -1,7 +1,7 @@
 // The network side in-process: an HttpServer in front of a real ledger, stopped and destroyed
 // while visits are being answered from the ledger's writer thread (run under AddressSanitizer
 // in CI, where a late touch of the destroyed io_context is reported).
-#include "http_server.hpp"
+#include "net/http_server.hpp"
 
 #include "today_network.hpp"
 
@@ -67,9 +67,10 @@ TEST_CASE("http server stopped and destroyed while the ledger's writer answers v
     config.workers = 1;
     // The ledger and the API outlive every server, as in passkoopd: the writer thread may still
     // be finishing an answer when a server is gone.
-    Ledger ledger(config.db);
-    TokenStore tokens(ledger);
-    RegistryHolder registry(config.registry, std::nullopt, ledger);
+    Store ledger_store(config.db);
+    Ledger& ledger = ledger_store.ledger();
+    TokenStore& tokens = ledger_store.tokens();
+    RegistryHolder registry(config.registry, std::nullopt, ledger_store.state());
     Metrics metrics;
     std::array<std::uint8_t, 32> secret{};
     Api api(config, ledger, tokens, registry, metrics, secret);

@@ -1,6 +1,7 @@
 // The visiteurs ledger on its own (DESIGN §7): hash chain, tamper detection with raw SQL,
 // retention purge, concurrent appends and idempotency.
-#include "ledger.hpp"
+#include "store/ledger.hpp"
+#include "store/state.hpp"
 
 #include "server_process.hpp"
 
@@ -32,7 +33,7 @@ VisitInput visit(const std::string& key, std::int64_t occurred_at, std::int64_t 
     in.occurred_at = occurred_at;
     in.till = "caisse-1";
     in.cashier = "Camille";
-    in.kind = "purchase";
+    in.kind = VisitKind::purchase;
     in.origin_coop = coop;
     in.pass_id = "0123456789abcdef";
     in.visitor_key = "visitor-" + std::to_string(coop);
@@ -69,13 +70,15 @@ std::int64_t scalar(const std::filesystem::path& db, const char* sql) {
 
 // A ledger file with `n` rows that occurred a minute apart from `base`, closed again.
 void fill_at(const std::filesystem::path& db, int n, std::int64_t base) {
-    Ledger ledger(db);
+    Store ledger_store(db);
+    Ledger& ledger = ledger_store.ledger();
     for (int i = 1; i <= n; ++i) REQUIRE(ledger.append(visit("k" + std::to_string(i), base + i * 60)).outcome == AppendOutcome::created);
 }
 
 // A ledger file with `n` rows appended an hour apart, closed again.
 void fill(const std::filesystem::path& db, int n) {
-    Ledger ledger(db);
+    Store ledger_store(db);
+    Ledger& ledger = ledger_store.ledger();
     const std::int64_t base = unix_now() - 86400;
     for (int i = 1; i <= n; ++i) REQUIRE(ledger.append(visit("k" + std::to_string(i), base + i * 60)).outcome == AppendOutcome::created);
 }
@@ -84,7 +87,8 @@ void fill(const std::filesystem::path& db, int n) {
 
 TEST_CASE("ledger appends rows with consecutive ids and a verifiable hash chain") {
     pk_test::TempDir dir;
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     CHECK(ledger.verify_chain().ok());
     CHECK(ledger.verify_chain().rows == 0);
     const std::int64_t now = unix_now();
@@ -113,7 +117,8 @@ TEST_CASE("ledger appends rows with consecutive ids and a verifiable hash chain"
 TEST_CASE("ledger chain survives closing and reopening the database") {
     pk_test::TempDir dir;
     fill(dir / "ledger.db", 4);
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const AppendResult r = ledger.append(visit("after-reopen", unix_now()));
     CHECK(r.row.id == 5);
     CHECK(r.row.previous_hash == ledger.find("k4")->hash);
@@ -125,7 +130,8 @@ TEST_CASE("ledger tampering an amount with raw SQL is detected at that row") {
     pk_test::TempDir dir;
     fill(dir / "ledger.db", 6);
     raw_sql(dir / "ledger.db", "UPDATE visits SET amount_cents = 1 WHERE id = 4");
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const ChainReport report = ledger.verify_chain();
     CHECK_FALSE(report.ok());
     REQUIRE(report.first_bad_id.has_value());
@@ -138,7 +144,8 @@ TEST_CASE("ledger tampering a pass id or a kind with raw SQL is detected") {
     fill(dir / "ledger.db", 5);
     SUBCASE("pass id swapped") {
         raw_sql(dir / "ledger.db", "UPDATE visits SET pass_id = 'ffffffffffffffff' WHERE id = 2");
-        Ledger ledger(dir / "ledger.db");
+        Store ledger_store(dir / "ledger.db");
+        Ledger& ledger = ledger_store.ledger();
         const ChainReport report = ledger.verify_chain();
         REQUIRE(report.first_bad_id.has_value());
         CHECK(*report.first_bad_id == 2);
@@ -146,7 +153,8 @@ TEST_CASE("ledger tampering a pass id or a kind with raw SQL is detected") {
     }
     SUBCASE("kind changed to refund") {
         raw_sql(dir / "ledger.db", "UPDATE visits SET kind = 'refund' WHERE id = 5");
-        Ledger ledger(dir / "ledger.db");
+        Store ledger_store(dir / "ledger.db");
+        Ledger& ledger = ledger_store.ledger();
         const ChainReport report = ledger.verify_chain();
         REQUIRE(report.first_bad_id.has_value());
         CHECK(*report.first_bad_id == 5);
@@ -154,7 +162,8 @@ TEST_CASE("ledger tampering a pass id or a kind with raw SQL is detected") {
     SUBCASE("a rehashed row still breaks the link of the row after it") {
         // The attacker recomputes nothing but swaps a stored hash: the next row's previous_hash no longer matches.
         raw_sql(dir / "ledger.db", "UPDATE visits SET hash = (SELECT hash FROM visits WHERE id = 1) WHERE id = 3");
-        Ledger ledger(dir / "ledger.db");
+        Store ledger_store(dir / "ledger.db");
+        Ledger& ledger = ledger_store.ledger();
         const ChainReport report = ledger.verify_chain();
         REQUIRE(report.first_bad_id.has_value());
         CHECK(*report.first_bad_id == 3);
@@ -165,7 +174,8 @@ TEST_CASE("ledger deleting a row with raw SQL is detected at the row after it") 
     pk_test::TempDir dir;
     fill(dir / "ledger.db", 6);
     raw_sql(dir / "ledger.db", "DELETE FROM visits WHERE id = 3");
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const ChainReport report = ledger.verify_chain();
     CHECK_FALSE(report.ok());
     REQUIRE(report.first_bad_id.has_value());
@@ -175,7 +185,8 @@ TEST_CASE("ledger deleting a row with raw SQL is detected at the row after it") 
 
 TEST_CASE("ledger purge erases pass ids and visitor keys of old rows and the chain still verifies") {
     pk_test::TempDir dir;
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const std::int64_t now = kNow;
     const std::int64_t old = now - 40 * 30 * 86400;
     for (int i = 0; i < 3; ++i) ledger.append(visit("old-" + std::to_string(i), old + i, 500, 7));
@@ -212,7 +223,8 @@ TEST_CASE("ledger purge erases pass ids and visitor keys of old rows and the cha
 
 TEST_CASE("ledger appends from 16 threads land exactly once with consecutive ids") {
     pk_test::TempDir dir;
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     constexpr int kRows = 500, kThreads = 16;
     const std::int64_t now = unix_now();
     std::atomic<int> created{0}, failures{0};
@@ -253,7 +265,8 @@ TEST_CASE("ledger appends from 16 threads land exactly once with consecutive ids
 
 TEST_CASE("ledger concurrent appends of the same key create one row and replay it") {
     pk_test::TempDir dir;
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const VisitInput same = visit("shared-key", unix_now());
     std::atomic<int> created{0}, replayed{0};
     std::vector<std::thread> threads;
@@ -271,7 +284,8 @@ TEST_CASE("ledger concurrent appends of the same key create one row and replay i
 
 TEST_CASE("ledger append_all with the same key twice replays the second") {
     pk_test::TempDir dir;
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const std::int64_t now = unix_now();
     const VisitInput first = visit("dup", now);
     const auto results = ledger.append_all({visit("a", now), first, visit("b", now), first});
@@ -288,21 +302,24 @@ TEST_CASE("ledger append_all with the same key twice replays the second") {
 
 TEST_CASE("ledger admission check counts the rows of its own transaction and refuses without storing") {
     pk_test::TempDir dir;
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const std::int64_t now = unix_now();
     REQUIRE(ledger.append(visit("before", now - 60)).outcome == AppendOutcome::created);
-    std::vector<std::int64_t> seen;
-    // At most 3 visits of visitor-7: one already stored, so two of these four pass.
-    auto at_most_three = [&seen](VisitInput& row, const VisitCounter& visits) {
-        seen.push_back(visits("visitor-7", 0));
-        row.decision = seen.back() < 3 ? "allowed" : "limit_reached";
-        return seen.back() < 3;
-    };
+    // At most 3 visits of visitor-7 at host coop 3: one already stored, so two of these four pass.
+    Admission at_most_three;
+    at_most_three.pass_valid = true;
+    at_most_three.policy.max_visits = 3;
+    at_most_three.host_coop = 3;
+    at_most_three.pass.coop = 7;
     std::vector<AppendRequest> requests;
     for (int i = 0; i < 4; ++i) requests.push_back({visit("v" + std::to_string(i), now), at_most_three});
     requests.push_back({visit("before", now - 60), at_most_three});  // a replay never reaches the check
     const auto results = ledger.append_all(std::move(requests));
     REQUIRE(results.size() == 5);
+    std::vector<std::int64_t> seen;
+    for (const AppendResult& r : results)
+        if (r.policy) seen.push_back(r.policy->visits);
     CHECK(seen == std::vector<std::int64_t>{1, 2, 3, 3});
     CHECK(results[0].outcome == AppendOutcome::created);
     CHECK(results[1].outcome == AppendOutcome::created);
@@ -319,7 +336,8 @@ TEST_CASE("ledger admission check counts the rows of its own transaction and ref
 
 TEST_CASE("ledger append_all with the same key and another body reports a conflict") {
     pk_test::TempDir dir;
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const std::int64_t now = unix_now();
     VisitInput other = visit("dup", now, 9999);
     other.request_digest = digest_of("another body");
@@ -334,7 +352,8 @@ TEST_CASE("ledger append_all with the same key and another body reports a confli
 
 TEST_CASE("ledger conflict detection compares request digests only") {
     pk_test::TempDir dir;
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const std::int64_t now = unix_now();
     const AppendResult first = ledger.append(visit("key", now, 100));
     REQUIRE(first.outcome == AppendOutcome::created);
@@ -358,7 +377,8 @@ TEST_CASE("ledger conflict detection compares request digests only") {
 
 TEST_CASE("ledger list filters by time coop and till and pages with a cursor") {
     pk_test::TempDir dir;
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const std::int64_t base = start_of_day(day_of(unix_now())) - 10 * 86400;
     std::vector<VisitInput> inputs;
     for (int i = 0; i < 10; ++i) {
@@ -366,7 +386,7 @@ TEST_CASE("ledger list filters by time coop and till and pages with a cursor") {
         in.till = i < 5 ? "caisse-1" : "caisse-2";
         inputs.push_back(in);
     }
-    ledger.append_all(inputs);
+    REQUIRE(ledger.append_all(inputs).size() == inputs.size());
     VisitQuery q;
     q.from = base + 2 * 86400;
     q.to = base + 6 * 86400;  // days 2, 3, 4, 5
@@ -397,11 +417,12 @@ TEST_CASE("ledger list filters by time coop and till and pages with a cursor") {
 
 TEST_CASE("ledger counts purchases and plain visits but not deposits or refunds") {
     pk_test::TempDir dir;
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const std::int64_t now = unix_now();
     for (const char* kind : {"purchase", "visit", "deposit", "refund"}) {
         VisitInput in = visit(std::string("kind-") + kind, now);
-        in.kind = kind;
+        in.kind = *visit_kind_from_string(kind);
         ledger.append(in);
     }
     CHECK(ledger.count_visits("visitor-7", 0) == 2);
@@ -414,7 +435,8 @@ TEST_CASE("ledger upgrades a version 1 database and counts visits from the cover
     raw_sql(dir / "ledger.db",
             "DROP INDEX visits_by_visitor_kind; CREATE INDEX visits_by_visitor ON visits (visitor_key, occurred_at); "
             "DROP TABLE checkpoints; PRAGMA user_version=1;");
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     CHECK(ledger.count_visits("visitor-7", 0) == 3);
     CHECK(ledger.verify_chain().ok());  // no checkpoint yet: nothing to hold the chain against
     sqlite3* handle = nullptr;
@@ -437,17 +459,19 @@ TEST_CASE("ledger upgrades a version 1 database and counts visits from the cover
 
 TEST_CASE("ledger meta values and online backup") {
     pk_test::TempDir dir;
-    Ledger ledger(dir / "ledger.db");
-    CHECK_FALSE(ledger.meta("trusted_registry").has_value());
-    ledger.set_meta("trusted_registry", "one");
-    ledger.set_meta("trusted_registry", "two");
-    CHECK(ledger.meta("trusted_registry") == std::optional<std::string>("two"));
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
+    CHECK_FALSE(ledger_store.state().get("trusted_registry").has_value());
+    ledger_store.state().set("trusted_registry", "one");
+    ledger_store.state().set("trusted_registry", "two");
+    CHECK(ledger_store.state().get("trusted_registry") == std::optional<std::string>("two"));
     for (int i = 0; i < 20; ++i) ledger.append(visit("b" + std::to_string(i), unix_now()));
-    ledger.backup(dir / "copy.db");
-    Ledger copy(dir / "copy.db");
+    ledger_store.backup(dir / "copy.db");
+    Store copy_store(dir / "copy.db");
+    Ledger& copy = copy_store.ledger();
     CHECK(copy.row_count() == 20);
     CHECK(copy.verify_chain().ok());
-    CHECK(copy.meta("trusted_registry") == std::optional<std::string>("two"));
+    CHECK(copy_store.state().get("trusted_registry") == std::optional<std::string>("two"));
     CHECK(copy.find("b19")->hash == ledger.find("b19")->hash);
 }
 
@@ -456,7 +480,8 @@ TEST_CASE("ledger verify refuses identifiers erased from a row younger than the 
     fill_at(dir / "ledger.db", 5, kNow - 86400);
     // What an attacker does to make a visitor's visits stop counting: no purge would erase these yet.
     raw_sql(dir / "ledger.db", "UPDATE visits SET pass_id = NULL, visitor_key = NULL WHERE id = 3");
-    Ledger ledger(dir / "ledger.db");
+    Store ledger_store(dir / "ledger.db");
+    Ledger& ledger = ledger_store.ledger();
     const ChainReport report = ledger.verify_chain(kNow, 36);
     CHECK(report.problem == ChainProblem::erased_too_early);
     REQUIRE(report.first_bad_id.has_value());
@@ -483,7 +508,8 @@ TEST_CASE("ledger verify accepts identifiers erased from rows past the retention
     pk_test::TempDir dir;
     const auto db = dir / "ledger.db";
     {
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         for (int i = 0; i < 3; ++i) ledger.append(visit("old-" + std::to_string(i), kNow - 40 * kMonth + i));
         ledger.append(visit("middle", kNow - 20 * kMonth));
         ledger.append(visit("young", kNow - 86400));
@@ -496,7 +522,8 @@ TEST_CASE("ledger verify accepts identifiers erased from rows past the retention
     }
     SUBCASE("erased as the purge does, by an earlier version that recorded nothing") {
         raw_sql(db, "UPDATE visits SET pass_id = NULL, visitor_key = NULL WHERE idempotency_key LIKE 'old-%'");
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         CHECK(ledger.verify_chain(kNow, 36).ok());
         // Under a longer configured retention the same rows were erased too early.
         const ChainReport longer = ledger.verify_chain(kNow, 48);
@@ -504,7 +531,8 @@ TEST_CASE("ledger verify accepts identifiers erased from rows past the retention
         CHECK(longer.first_bad_id == std::optional<std::int64_t>(1));
     }
     SUBCASE("a purge records its horizon, which then holds whatever retention verify is given") {
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         CHECK(ledger.purge_personal_data(kNow, 36).erased == 3);
         const ChainReport report = ledger.verify_chain(kNow + 86400, 48);
         CHECK(report.ok());
@@ -512,7 +540,8 @@ TEST_CASE("ledger verify accepts identifiers erased from rows past the retention
         CHECK(report.rows == 6);
     }
     SUBCASE("a shorter retention for a while, then a longer one") {
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         CHECK(ledger.purge_personal_data(kNow, 12).erased == 4);  // the 20-month-old row too
         CHECK(ledger.verify_chain(kNow + 60, 36).ok());
         CHECK(ledger.purge_personal_data(kNow + 86400, 36).erased == 0);
@@ -530,7 +559,8 @@ TEST_CASE("ledger verify detects the last rows deleted after a clean shutdown") 
     CHECK(scalar(db, "SELECT COUNT(*) FROM checkpoints WHERE reason = 'shutdown' AND row_count = 6") == 1);
     SUBCASE("the last two rows") {
         raw_sql(db, "DELETE FROM visits WHERE id > 4");
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         const ChainReport report = ledger.verify_chain(kNow, 36);
         CHECK(report.problem == ChainProblem::truncated);
         CHECK_FALSE(report.first_bad_id.has_value());
@@ -544,7 +574,8 @@ TEST_CASE("ledger verify detects the last rows deleted after a clean shutdown") 
     }
     SUBCASE("every row") {
         raw_sql(db, "DELETE FROM visits");
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         const ChainReport report = ledger.verify_chain(kNow, 36);
         CHECK(report.problem == ChainProblem::truncated);
         CHECK(report.rows == 0);
@@ -552,11 +583,13 @@ TEST_CASE("ledger verify detects the last rows deleted after a clean shutdown") 
     SUBCASE("the last rows replaced by others") {
         raw_sql(db, "DELETE FROM visits WHERE id > 4");
         {
-            Ledger ledger(db);
+            Store ledger_store(db);
+            Ledger& ledger = ledger_store.ledger();
             ledger.append(visit("other-5", kNow - 60));
             ledger.append(visit("other-6", kNow - 30, 1));
         }
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         const ChainReport report = ledger.verify_chain(kNow, 36);
         CHECK(report.problem == ChainProblem::head_mismatch);
         CHECK(report.first_bad_id == std::optional<std::int64_t>(6));
@@ -571,7 +604,8 @@ TEST_CASE("ledger verify after a clean shutdown finds the recorded head, and onl
     fill_at(db, 4, kNow - 3600);
     Hash256 last{};
     {
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         const ChainReport report = ledger.verify_chain(kNow, 36);
         CHECK(report.ok());
         CHECK(report.rows == 4);
@@ -587,7 +621,8 @@ TEST_CASE("ledger verify after a clean shutdown finds the recorded head, and onl
     // Opening and reading (ledger verify, token list) records nothing.
     CHECK(scalar(db, "SELECT COUNT(*) FROM checkpoints") == 1);
     {
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         // A periodic checkpoint records only a chain that grew.
         CHECK_FALSE(ledger.record_checkpoint(CheckpointReason::periodic, kNow).has_value());
         ledger.append(visit("k5", kNow - 30));
@@ -605,7 +640,8 @@ TEST_CASE("ledger verify after a normal purge passes, and a row deleted since is
     pk_test::TempDir dir;
     const auto db = dir / "ledger.db";
     {
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         for (int i = 0; i < 3; ++i) ledger.append(visit("old-" + std::to_string(i), kNow - 37 * kMonth + i));
         for (int i = 0; i < 3; ++i) ledger.append(visit("new-" + std::to_string(i), kNow - 3600 + i));
         CHECK(ledger.purge_personal_data(kNow, 36).erased == 3);
@@ -613,7 +649,8 @@ TEST_CASE("ledger verify after a normal purge passes, and a row deleted since is
     }
     // No shutdown checkpoint needed: the purge recorded 6 rows.
     raw_sql(db, "DELETE FROM checkpoints WHERE reason = 'shutdown'; DELETE FROM visits WHERE id = 6");
-    Ledger ledger(db);
+    Store ledger_store(db);
+    Ledger& ledger = ledger_store.ledger();
     const ChainReport report = ledger.verify_chain(kNow + 120, 36);
     CHECK(report.problem == ChainProblem::truncated);
     REQUIRE(report.checkpoint.has_value());
@@ -626,7 +663,8 @@ TEST_CASE("ledger verify against a noted head catches a chain rewritten with its
     fill_at(db, 5, kNow - 3600);
     std::string noted;
     {
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         const ChainReport report = ledger.verify_chain(kNow, 36);
         noted = format_head(report.rows, report.head);
         const auto parsed = parse_head(noted);
@@ -641,10 +679,12 @@ TEST_CASE("ledger verify against a noted head catches a chain rewritten with its
     // go with it, so only a head kept elsewhere tells.
     raw_sql(db, "DELETE FROM visits; DELETE FROM checkpoints;");
     {
-        Ledger ledger(db);
+        Store ledger_store(db);
+        Ledger& ledger = ledger_store.ledger();
         for (int i = 1; i <= 5; ++i) ledger.append(visit("k" + std::to_string(i), kNow - 3600 + i * 60, i == 3 ? 1 : 1250));
     }
-    Ledger ledger(db);
+    Store ledger_store(db);
+    Ledger& ledger = ledger_store.ledger();
     CHECK(ledger.verify_chain(kNow, 36).ok());
     const ChainReport report = ledger.verify_chain(kNow, 36, parse_head(noted));
     CHECK(report.problem == ChainProblem::head_mismatch);
@@ -665,7 +705,8 @@ TEST_CASE("passkoopd ledger verify names erased young rows and deleted last rows
     for (const auto& db : {intact, erased, truncated}) fill_at(db, 5, now - 86400);
     Hash256 head{};
     {
-        Ledger ledger(intact);
+        Store ledger_store(intact);
+        Ledger& ledger = ledger_store.ledger();
         head = ledger.find("k5")->hash;
     }
     const std::string noted = "5:" + to_hex(head);
@@ -701,7 +742,8 @@ TEST_CASE("passkoopd ledger verify names erased young rows and deleted last rows
 
     // Old rows erased by `ledger purge` (or as it would) pass; the purge prints the head too.
     {
-        Ledger ledger(purged);
+        Store ledger_store(purged);
+        Ledger& ledger = ledger_store.ledger();
         for (int i = 0; i < 3; ++i) ledger.append(visit("old-" + std::to_string(i), now - 40 * kMonth + i));
         ledger.append(visit("young", now - 60));
     }

@@ -1,4 +1,4 @@
-#include "reports.hpp"
+#include "reports/reports.hpp"
 
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
@@ -33,7 +33,7 @@ VisitRow row(std::int64_t id, std::string_view when, std::string kind, std::uint
     r.recorded_at = r.occurred_at + 2;
     r.till = "caisse-1";
     r.cashier = "Camille";
-    r.kind = std::move(kind);
+    r.kind = *visit_kind_from_string(kind);
     r.origin_coop = coop;
     r.decision = "allowed";
     r.amount_cents = cents;

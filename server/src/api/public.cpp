@@ -1,0 +1,78 @@
+// What anyone may read: health, metrics, the cashier page, the bundle and the directory.
+#include "api/handlers.hpp"
+#include "api/problem.hpp"
+#include "service/embedded.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace passkoop::server {
+
+using nlohmann::json;
+
+namespace {
+
+json directory_properties(const Coop& c) {
+    return {{"number", c.number},   {"slug", c.slug},           {"name", c.name},
+            {"city", c.city},       {"department", c.department}, {"country", c.country},
+            {"stage", c.stage},     {"website", c.website},     {"welcomes_visitors", c.policy.welcomes_visitors},
+            {"max_visits", c.policy.max_visits}, {"window_days", c.policy.window_days}};
+}
+
+}  // namespace
+
+Response handlers::health(Services&, const Call& call) {
+    return json_response(http::status::ok, {{"status", "ok"}, {"registry_version", call.registry->bundle.registry.version}});
+}
+
+Response handlers::metrics(Services& services, const Call& call) {
+    return make_response(http::status::ok, "text/plain; version=0.0.4",
+                         services.metrics.render(services.ledger.row_count(), call.registry->bundle));
+}
+
+Response handlers::cashier_page(Services&, const Call&) {
+    Response r = make_response(http::status::ok, "text/html; charset=utf-8", std::string(server::cashier_page()));
+    r.set(http::field::cache_control, "no-cache");
+    // The page is one file with its script and style inline; it calls only this server. Forms
+    // are sent by the script: were it not to run, no form may carry a token elsewhere.
+    r.set("Content-Security-Policy",
+          "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+          "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    return r;
+}
+
+Response handlers::bundle(Services&, const Call& call) {
+    const std::string& etag = call.registry->etag;
+    if (call.request[http::field::if_none_match] == etag) {
+        Response r{http::status::not_modified, 11};
+        r.set(http::field::etag, etag);
+        return r;
+    }
+    Response r = make_response(http::status::ok, "application/json", call.registry->bytes);
+    r.set(http::field::etag, etag);
+    r.set(http::field::cache_control, "no-cache");
+    return r;
+}
+
+Response handlers::directory(Services&, const Call& call) {
+    json items = json::array();
+    for (const Coop& c : call.registry->bundle.registry.coops) {
+        json item = directory_properties(c);
+        item["latitude_e6"] = c.latitude_e6 ? json(*c.latitude_e6) : json(nullptr);
+        item["longitude_e6"] = c.longitude_e6 ? json(*c.longitude_e6) : json(nullptr);
+        items.push_back(std::move(item));
+    }
+    return json_response(http::status::ok, {{"registry_version", call.registry->bundle.registry.version}, {"coops", items}});
+}
+
+Response handlers::directory_geojson(Services&, const Call& call) {
+    json features = json::array();
+    for (const Coop& c : call.registry->bundle.registry.coops) {
+        if (!c.latitude_e6 || !c.longitude_e6) continue;  // listed in /v1/directory, not on a map
+        const json point = {static_cast<double>(*c.longitude_e6) / 1e6, static_cast<double>(*c.latitude_e6) / 1e6};
+        features.push_back({{"type", "Feature"}, {"properties", directory_properties(c)},
+                            {"geometry", {{"type", "Point"}, {"coordinates", point}}}});
+    }
+    return make_response(http::status::ok, "application/geo+json", json({{"type", "FeatureCollection"}, {"features", features}}).dump());
+}
+
+}  // namespace passkoop::server
