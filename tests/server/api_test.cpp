@@ -153,6 +153,27 @@ TEST_CASE("api public endpoints answer without a token") {
     problem(f.post("/v1/visits/batch", {{"visits", json::array()}}, ""), 401, "unauthorized");
 }
 
+TEST_CASE("api status shows the registry's freshness and the host policy to any token") {
+    ApiFixture f;
+    problem(f.get("/v1/status"), 401, "unauthorized");
+    for (const std::string& token : {f.cashier, f.manager}) {
+        const Response r = f.get("/v1/status", token);
+        REQUIRE(status_of(r) == 200);
+        const json status = body_of(r);
+        CHECK(status["registry_version"] == 1);
+        CHECK(status["issued_at"] == format_instant(f.net.registry.issued_at));
+        CHECK(status["expires_at"] == format_instant(f.net.registry.expires_at));
+        // Valid 90 days from the fixture's start, within the same second or a moment ago.
+        const std::int64_t days_left = status["days_left"];
+        CHECK((days_left == 90 || days_left == 89));
+        CHECK(status["revocation_sequences"].is_object());
+        CHECK(status["host_coop"]["number"] == 3);
+        CHECK(status["host_coop"]["name"] == f.net.registry.find_coop(3)->name);
+        CHECK(status["policy"]["max_visits"] == f.net.registry.find_coop(3)->policy.max_visits);
+    }
+    problem(f.post("/v1/status", json::object(), f.cashier), 405, "method_not_allowed");
+}
+
 TEST_CASE("api method not allowed lists the allowed methods") {
     ApiFixture f;
     const Response del = f.call(http::verb::delete_, "/v1/visits", {}, f.cashier);

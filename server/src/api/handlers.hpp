@@ -7,13 +7,14 @@
 
 namespace passkoop::server::handlers {
 
-// public.cpp: what anyone may read.
+// public.cpp: what anyone may read, and the status for any token.
 Response health(Services& services, const Call& call);
 Response metrics(Services& services, const Call& call);
 Response cashier_page(Services& services, const Call& call);
 Response bundle(Services& services, const Call& call);
 Response directory(Services& services, const Call& call);
 Response directory_geojson(Services& services, const Call& call);
+Response status(Services& services, const Call& call);
 
 // verify.cpp
 Response verify(Services& services, const Call& call);

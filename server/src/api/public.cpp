@@ -1,7 +1,10 @@
-// What anyone may read: health, metrics, the cashier page, the bundle and the directory.
+// What anyone may read: health, metrics, the cashier page, the bundle and the directory; and the
+// status of the registry in use, for a till or the page (any token).
 #include "api/handlers.hpp"
 #include "api/problem.hpp"
 #include "service/embedded.hpp"
+
+#include <passkoop/dates.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +19,12 @@ json directory_properties(const Coop& c) {
             {"city", c.city},       {"department", c.department}, {"country", c.country},
             {"stage", c.stage},     {"website", c.website},     {"welcomes_visitors", c.policy.welcomes_visitors},
             {"max_visits", c.policy.max_visits}, {"window_days", c.policy.window_days}};
+}
+
+json policy_json(const VisitorPolicy& p) {
+    return {{"welcomes_visitors", p.welcomes_visitors}, {"max_visits", p.max_visits}, {"window_days", p.window_days},
+            {"conditions", p.conditions}, {"accepts_all_coops", p.accepts_all_coops},
+            {"accepted_coops", p.accepted_coops}, {"note", p.note}};
 }
 
 }  // namespace
@@ -73,6 +82,25 @@ Response handlers::directory_geojson(Services&, const Call& call) {
                             {"geometry", {{"type", "Point"}, {"coordinates", point}}}});
     }
     return make_response(http::status::ok, "application/geo+json", json({{"type", "FeatureCollection"}, {"features", features}}).dump());
+}
+
+Response handlers::status(Services& services, const Call& call) {
+    const TrustedBundle& bundle = call.registry->bundle;
+    const Registry& registry = bundle.registry;
+    json revocations = json::object();
+    for (const auto& [coop, sequence] : bundle.revocation_sequences) revocations[std::to_string(coop)] = sequence;
+    const Coop* host = registry.find_coop(services.config.coop);
+    // Whole days left, rounded down: -1 from the first second after expires_at.
+    const std::int64_t left = registry.expires_at - call.now;
+    const std::int64_t days_left = left >= 0 ? left / kSecondsPerDay : -((-left + kSecondsPerDay - 1) / kSecondsPerDay);
+    return json_response(http::status::ok,
+                         {{"registry_version", registry.version},
+                          {"issued_at", format_instant(registry.issued_at)},
+                          {"expires_at", format_instant(registry.expires_at)},
+                          {"days_left", days_left},
+                          {"revocation_sequences", revocations},
+                          {"host_coop", {{"number", services.config.coop}, {"name", host ? json(host->name) : json(nullptr)}}},
+                          {"policy", policy_json(host_policy(registry, services.config.coop, services.config.policy_overrides()))}});
 }
 
 }  // namespace passkoop::server
