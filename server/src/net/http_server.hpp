@@ -56,6 +56,6 @@ private:
 };
 
 // Parses "host:port" ("127.0.0.1:8080", "[::1]:8080", ":8080" = all interfaces).
-net::ip::tcp::endpoint parse_listen_address(const std::string& text);
+[[nodiscard]] net::ip::tcp::endpoint parse_listen_address(const std::string& text);
 
 }  // namespace passkoop::server

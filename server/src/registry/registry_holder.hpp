@@ -30,7 +30,7 @@ public:
     // itself (its own admin threshold); the state in use is recorded at each update.
     RegistryHolder(std::filesystem::path bundle_file, std::optional<std::filesystem::path> pin, StateStore& state);
 
-    std::shared_ptr<const LoadedRegistry> current() const { return std::atomic_load(&current_); }
+    [[nodiscard]] std::shared_ptr<const LoadedRegistry> current() const { return std::atomic_load(&current_); }
 
     enum class Reload { unchanged, updated, refused };
     struct ReloadResult {
@@ -38,9 +38,9 @@ public:
         std::string detail;
     };
     // Re-reads the bundle file; keeps the current registry if the new one fails verification.
-    ReloadResult reload_file();
+    [[nodiscard]] ReloadResult reload_file();
     // Offers bundle bytes from elsewhere (a pull from a URL).
-    ReloadResult offer(std::string bytes);
+    [[nodiscard]] ReloadResult offer(std::string bytes);
 
 private:
     ReloadResult accept(std::string bytes);

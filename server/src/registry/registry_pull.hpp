@@ -14,6 +14,6 @@ struct PullResult {
     std::string error;
 };
 
-PullResult pull_bundle(const std::string& url, const std::string& etag);
+[[nodiscard]] PullResult pull_bundle(const std::string& url, const std::string& etag);
 
 }  // namespace passkoop::server

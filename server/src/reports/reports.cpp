@@ -226,7 +226,7 @@ std::optional<std::pair<std::int64_t, std::int64_t>> month_bounds(std::string_vi
     const std::int64_t year = (month[0] - '0') * 1000 + (month[1] - '0') * 100 + (month[2] - '0') * 10 + (month[3] - '0');
     const auto mon = static_cast<unsigned>((month[5] - '0') * 10 + (month[6] - '0'));
     const std::int64_t start = start_of_day(*start_day);
-    return std::pair{start, start + days_in_month(year, mon) * 86400};
+    return std::pair{start, start + days_in_month(year, mon) * kSecondsPerDay};
 }
 
 // `month` must be a valid "YYYY-MM" (check it with month_bounds first): anything else is misuse

@@ -24,10 +24,10 @@ enum class CsvDialect {
 using CoopNames = std::map<std::uint16_t, std::string>;
 
 // One line per row; no pass id and no visitor key leave the shop in an export.
-std::string visits_csv(const std::vector<VisitRow>& rows, CsvDialect dialect, const CoopNames& names);
+[[nodiscard]] std::string visits_csv(const std::vector<VisitRow>& rows, CsvDialect dialect, const CoopNames& names);
 
 // [start, end) in Unix seconds of a "YYYY-MM" month (UTC); nullopt if the text is not a month.
-std::optional<std::pair<std::int64_t, std::int64_t>> month_bounds(std::string_view month);
+[[nodiscard]] std::optional<std::pair<std::int64_t, std::int64_t>> month_bounds(std::string_view month);
 
 struct MonthlyLine {
     std::uint16_t coop = 0;  // 0 on the total line
@@ -49,9 +49,9 @@ struct MonthlyReport {
 };
 
 // `rows` are the rows of that month. `warn_percent` is where the visitor-share warning starts.
-MonthlyReport monthly_report(const std::vector<VisitRow>& rows, std::string_view month, const CoopNames& names,
+[[nodiscard]] MonthlyReport monthly_report(const std::vector<VisitRow>& rows, std::string_view month, const CoopNames& names,
                              std::optional<std::int64_t> cap_cents, std::int64_t warn_percent = 80);
-nlohmann::json report_json(const MonthlyReport& report);
-std::string report_csv(const MonthlyReport& report, CsvDialect dialect);
+[[nodiscard]] nlohmann::json report_json(const MonthlyReport& report);
+[[nodiscard]] std::string report_csv(const MonthlyReport& report, CsvDialect dialect);
 
 }  // namespace passkoop::server
