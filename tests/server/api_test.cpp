@@ -12,6 +12,7 @@
 #include <chrono>
 #include <limits>
 #include <memory>
+#include <regex>
 #include <thread>
 
 using namespace passkoop;
@@ -837,7 +838,24 @@ TEST_CASE("api metrics expose ledger rows and registry version") {
     CHECK(std::string(r[http::field::content_type]).starts_with("text/plain"));
     CHECK(r.body().find("passkoop_ledger_rows 1\n") != std::string::npos);
     CHECK(r.body().find("passkoop_registry_version 1\n") != std::string::npos);
+    CHECK(r.body().find("passkoop_registry_expires_timestamp_seconds " + std::to_string(f.net.registry.expires_at) + "\n") !=
+          std::string::npos);
+    CHECK(r.body().find("passkoop_registry_issued_timestamp_seconds " + std::to_string(f.net.registry.issued_at) + "\n") !=
+          std::string::npos);
     CHECK(r.body().find("# TYPE passkoop_http_requests_total counter") != std::string::npos);
+}
+
+TEST_CASE("api every metric the sample alert rules use is one /metrics exposes") {
+    ApiFixture f;
+    const std::string metrics = f.get("/metrics").body();
+    const std::string rules = pk_test::read_file(std::filesystem::path(PASSKOOP_SOURCE_DIR) / "docs" / "prometheus-alerts.yml");
+    const std::regex name("passkoop_[a-z_]+");
+    int used = 0;
+    for (auto it = std::sregex_iterator(rules.begin(), rules.end(), name); it != std::sregex_iterator(); ++it, ++used) {
+        CAPTURE(it->str());
+        CHECK(metrics.find("\n" + it->str() + " ") != std::string::npos);
+    }
+    CHECK(used >= 3);
 }
 
 TEST_CASE("api a body nested deeper than the limit is refused before it is parsed") {

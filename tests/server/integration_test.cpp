@@ -838,3 +838,14 @@ TEST_CASE("integration a stripped or rolled-back revocation list is held back, a
     CHECK(eventually([&] { return code(*again) == "valid"; }, 5));
     CHECK(again->stop(SIGTERM) == 0);
 }
+
+TEST_CASE("integration passkoopd warns in its log from 30 days before the registry expires") {
+    Shop shop;
+    shop.net.registry.expires_at = unix_now() + 10 * kSecondsPerDay;
+    shop.replace_bundle(shop.net.bundle());
+    const auto server = shop.start(12);
+    const std::string log = server->log();
+    INFO(log);
+    CHECK(log.find("WARNING: registry version 1 expires on " + format_day_fr(day_of(shop.net.registry.expires_at)) +
+                   " (in 10 day(s)): the admins must publish the next one (passkoop registry renew)") != std::string::npos);
+}

@@ -7,6 +7,7 @@
 #include "store/state.hpp"
 #include "store/store.hpp"
 #include "store/visitor_secret.hpp"
+#include "registry/freshness.hpp"
 #include "registry/registry_pull.hpp"
 #include "store/tokens.hpp"
 
@@ -164,6 +165,13 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
         server.every(std::chrono::seconds(config.registry_pull_seconds),
                      [&registry, &config, etag = std::make_shared<std::string>()] { pull_registry(registry, config, *etag); });
     schedule_ledger_tasks(server, ledger, config);
+    // At start and every day until a new version is in use: the volunteers read the log.
+    const auto warn_renewal = [&registry, &config] {
+        if (const auto warning = renewal_warning(registry.current()->bundle.registry, unix_now(), config.grace_days))
+            std::cerr << *warning << "\n";
+    };
+    warn_renewal();
+    server.every(std::chrono::hours(24), warn_renewal);
     std::cerr << tr("passkoopd à l'écoute sur http://", "passkoopd listening on http://") << server.local_endpoint() << " — "
               << current->bundle.registry.find_coop(config.coop)->name << tr(", registre version ", ", registry version ")
               << current->bundle.registry.version << "\n";
