@@ -1,6 +1,7 @@
 // The HTTP API of DESIGN §9 without sockets: an Api built from its parts (config, ledger on a
 // temporary database, tokens, registry holder, metrics, a fixed secret) and hand-built requests.
 #include "api/api.hpp"
+#include "service/shop_time.hpp"
 
 #include "today_network.hpp"
 
@@ -982,3 +983,28 @@ TEST_CASE("api answers forbid sniffing framing and referrers") {
                              "form-action 'none'", "object-src 'none'", "base-uri 'none'"})
         CHECK(page_csp.find(part) != std::string::npos);
 }
+
+TEST_CASE("api from and to dates are the shop's local days, as its time zone says") {
+    ApiFixture f(12);
+    use_time_zone("Europe/Paris");
+    // A local day five days ago, and visits a minute either side of its two midnights.
+    const std::int64_t day = local_time(unix_now() - 5 * kSecondsPerDay).day;
+    const std::int64_t starts = local_day_start(day), ends = local_day_start(day + 1);
+    int n = 0;
+    for (const std::int64_t when : {starts - 60, starts + 60, ends - 60, ends + 60}) {
+        VisitInput in;
+        in.idempotency_key = "local-" + std::to_string(++n);
+        in.occurred_at = when;
+        in.origin_coop = 7;
+        in.verified = false;
+        in.decision = "declared";
+        REQUIRE(f.ledger->append(in).outcome == AppendOutcome::created);
+    }
+    const std::string date = format_day(day);
+    const json listed = body_of(f.get("/v1/visits?from=" + date + "&to=" + date, f.manager));
+    REQUIRE(listed["visits"].size() == 2);
+    CHECK(listed["visits"][0]["idempotency_key"] == "local-2");
+    CHECK(listed["visits"][1]["idempotency_key"] == "local-3");
+    use_time_zone("UTC");
+}
+

@@ -1,5 +1,7 @@
 #include "api/query.hpp"
 
+#include "service/shop_time.hpp"
+
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
 
@@ -63,11 +65,12 @@ std::expected<Query::TimeRange, Problem> Query::time_range() const {
     for (const auto& [name, target] : {std::pair{"from", &range.from}, {"to", &range.to}}) {
         if (!has(name)) continue;
         const std::string& text = get(name);
-        if (const auto day = parse_day(text)) *target = start_of_day(*day);
+        // A date is the shop's local day; a "to" date includes that whole day (23 or 25 hours when the clocks change).
+        const auto day = parse_day(text);
+        if (day) *target = local_day_start(name == std::string_view("to") ? *day + 1 : *day);
         else *target = parse_instant(text);
         if (!*target) return std::unexpected(invalid_field(name, tr("date AAAA-MM-JJ attendue", "date YYYY-MM-DD expected")));
     }
-    if (has("to") && parse_day(get("to"))) *range.to += kSecondsPerDay;  // a date "to" includes that day
     return range;
 }
 

@@ -26,8 +26,8 @@ public:
     // An integer within [min, max], or nothing when absent; a problem when it is not one.
     [[nodiscard]] std::expected<std::optional<std::int64_t>, Problem> integer(const std::string& name, std::int64_t min, std::int64_t max) const;
 
-    // `from` and `to` as Unix seconds, [from, to): each a date ("YYYY-MM-DD", a "to" date
-    // including its whole day) or an instant; a problem for anything else.
+    // `from` and `to` as Unix seconds, [from, to): each a date ("YYYY-MM-DD", a local day of the
+    // shop, a "to" date including its whole day) or an instant; a problem for anything else.
     struct TimeRange {
         std::optional<std::int64_t> from, to;
     };

@@ -4,6 +4,7 @@
 #include "api/checked.hpp"
 #include "api/handlers.hpp"
 #include "api/visit_input.hpp"
+#include "service/shop_time.hpp"
 
 #include <passkoop/dates.hpp>
 
@@ -200,8 +201,8 @@ Response handlers::list_visits(Services& services, const Call& call) {
     VisitQuery q;
     q.from = range->from;
     q.to = range->to;
-    // Cashiers see today's visits only.
-    if (call.token->role == Role::cashier) q.from = std::max(q.from.value_or(0), start_of_day(day_of(call.now)));
+    // Cashiers see today's visits only: the shop's local day.
+    if (call.token->role == Role::cashier) q.from = std::max(q.from.value_or(0), local_day_bounds(call.now).first);
     const auto coop = call.query.integer("coop", 0, 65535);
     const auto cursor = call.query.integer("cursor", 0, std::numeric_limits<std::int64_t>::max());
     // At least one row a page: an empty page has no last row to continue from.

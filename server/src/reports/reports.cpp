@@ -1,5 +1,7 @@
 #include "reports/reports.hpp"
 
+#include "service/shop_time.hpp"
+
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
 
@@ -111,16 +113,11 @@ std::string_view french_kind(VisitKind kind) {
     return to_string(kind);
 }
 
+std::string two_digits(int n) { return (n < 10 ? "0" : "") + std::to_string(n); }
+
 std::string coop_name(const CoopNames& names, std::uint16_t coop) {
     const auto it = names.find(coop);
     return it != names.end() ? it->second : "coop " + std::to_string(coop);
-}
-
-bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-std::int64_t days_in_month(std::int64_t y, unsigned m) {
-    static constexpr std::int64_t days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
@@ -203,8 +200,10 @@ std::string visits_csv(const std::vector<VisitRow>& rows, CsvDialect dialect, co
     for (const VisitRow& row : rows) {
         csv.raw(std::to_string(row.id));
         if (fr) {
-            csv.raw(format_day_fr(day_of(row.occurred_at)));
-            csv.raw(format_instant(row.occurred_at).substr(11, 5));
+            // What the till's ticket shows: the shop's local date and time.
+            const LocalTime local = local_time(row.occurred_at);
+            csv.raw(format_day_fr(local.day));
+            csv.raw(two_digits(local.hour) + ":" + two_digits(local.minute));
         } else {
             csv.raw(format_instant(row.occurred_at));
         }
@@ -219,15 +218,7 @@ std::string visits_csv(const std::vector<VisitRow>& rows, CsvDialect dialect, co
     return csv.take();
 }
 
-std::optional<std::pair<std::int64_t, std::int64_t>> month_bounds(std::string_view month) {
-    if (month.size() != 7 || month[4] != '-') return std::nullopt;
-    const auto start_day = parse_day(std::string{month} + "-01");
-    if (!start_day) return std::nullopt;
-    const std::int64_t year = (month[0] - '0') * 1000 + (month[1] - '0') * 100 + (month[2] - '0') * 10 + (month[3] - '0');
-    const auto mon = static_cast<unsigned>((month[5] - '0') * 10 + (month[6] - '0'));
-    const std::int64_t start = start_of_day(*start_day);
-    return std::pair{start, start + days_in_month(year, mon) * kSecondsPerDay};
-}
+std::optional<std::pair<std::int64_t, std::int64_t>> month_bounds(std::string_view month) { return local_month_bounds(month); }
 
 // `month` must be a valid "YYYY-MM" (check it with month_bounds first): anything else is misuse
 // and throws std::invalid_argument. Rows outside the month are not counted. A cap that is absent

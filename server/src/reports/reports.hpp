@@ -26,7 +26,7 @@ using CoopNames = std::map<std::uint16_t, std::string>;
 // One line per row; no pass id and no visitor key leave the shop in an export.
 [[nodiscard]] std::string visits_csv(const std::vector<VisitRow>& rows, CsvDialect dialect, const CoopNames& names);
 
-// [start, end) in Unix seconds of a "YYYY-MM" month (UTC); nullopt if the text is not a month.
+// [start, end) in Unix seconds of a "YYYY-MM" month in the shop's time zone; nullopt if the text is not a month.
 [[nodiscard]] std::optional<std::pair<std::int64_t, std::int64_t>> month_bounds(std::string_view month);
 
 struct MonthlyLine {

@@ -32,6 +32,8 @@ struct Config {
     std::size_t header_limit = 8 * 1024;
     int read_timeout_seconds = 30;
     std::int64_t grace_days = 30;
+    // The shop's time zone (IANA name) for the dates and times people read or choose; unset: the system's.
+    std::optional<std::string> time_zone;
     std::int64_t retention_months = 36;
     std::int64_t purge_every_hours = 24;
     int registry_check_seconds = 5;  // how often the bundle file is checked for changes

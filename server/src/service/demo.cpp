@@ -5,6 +5,7 @@
 #include "store/visitor_secret.hpp"
 #include "store/tokens.hpp"
 #include "service/embedded.hpp"
+#include "service/shop_time.hpp"
 
 #include <passkoop/policy.hpp>
 #include <passkoop/bundle.hpp>
@@ -182,7 +183,7 @@ DemoPasses demo_passes(const DemoNetwork& net, std::int64_t today) {
 }
 
 // The demo's tokens, and earlier visits so that the limit of 3 shows (2 for Sam, 3 for Noé) and
-// this month's report and the previous month's (UTC months, as in the reports) both list Les 400
+// this month's report and the previous month's (the shop's local months) both list Les 400
 // Coop whatever the day and hour: one visit each in the previous month, the others spread over the
 // current month up to now (on the 1st at 00:00:30, within those 30 seconds), none after now. They
 // were made at another till, so that caisse-1 starts with an empty list for today.
@@ -190,7 +191,7 @@ void record_demo_history(const Config& config, Demo& demo, const DemoPasses& pas
     Store store(config.db);
     demo.cashier_token = store.tokens().create(Role::cashier, "Caisse 1 (démo)");
     demo.manager_token = store.tokens().create(Role::manager, "Responsable (démo)");
-    const std::int64_t month_start = start_of_day(parse_day(format_day(today).substr(0, 8) + "01").value());
+    const std::int64_t month_start = local_day_start(parse_day(format_day(today).substr(0, 8) + "01").value());
     const auto secret = load_or_create_secret(*config.secret);
     int n = 0;
     for (const auto& [pass, visits] : {std::pair{&passes.second_visit, 2}, {&passes.regular, 3}}) {

@@ -2,6 +2,7 @@
 #include "api/api.hpp"
 #include "service/config.hpp"
 #include "service/demo.hpp"
+#include "service/shop_time.hpp"
 #include "net/http_server.hpp"
 #include "store/ledger.hpp"
 #include "store/state.hpp"
@@ -61,6 +62,15 @@ Config settings_from(std::vector<std::string>& args) {
     Config config;
     const auto rest = parse_config(args, config);
     if (!rest.empty()) throw UsageError(tr("argument inattendu : ", "unexpected argument: ") + rest.front());
+    // Before any thread starts: the zone is the process's.
+    if (config.time_zone) {
+        try {
+            use_time_zone(*config.time_zone);
+        } catch (const std::invalid_argument&) {
+            throw UsageError(tr("--time-zone : fuseau horaire inconnu (un nom IANA tel que Europe/Paris) : ",
+                                "--time-zone: unknown time zone (an IANA name such as Europe/Paris): ") + *config.time_zone);
+        }
+    }
     return config;
 }
 
