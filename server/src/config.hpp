@@ -2,6 +2,8 @@
 // or as "name = value" in a config file (--config FILE); the command line wins.
 #pragma once
 
+#include <passkoop/verifier.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -29,7 +31,7 @@ struct Config {
     std::size_t batch_body_limit = 1024 * 1024;
     std::size_t header_limit = 8 * 1024;
     int read_timeout_seconds = 30;
-    std::int64_t grace_days = 30;
+    std::int64_t grace_days = kDefaultGraceDays;
     std::int64_t retention_months = 36;
     std::int64_t purge_every_hours = 24;
     int registry_check_seconds = 5;  // how often the bundle file is checked for changes
