@@ -236,11 +236,32 @@ void print_summary(const Summary& s, const fs::path& dir, const std::string& pdf
 
 }  // namespace
 
+constexpr Help kIssueBatchHelp{
+    "passkoop issue-batch --key FICHIER --coop N --key-number K --csv MEMBRES.csv --out DOSSIER [--coop-name NOM]\n"
+    "                     [--days J | --until AAAA-MM-JJ] [--states up_to_date,alert,delay,exempted] [--names initial|full|none]\n"
+    "                     [--encoding auto|utf-8|windows-1252] [--sheet a4|card] [--all]\n"
+    "Les cartes de tous les membres d'un export CSV d'Odoo : un PDF daté à imprimer, une image PNG et SVG par\n"
+    "membre, et le journal d'émission (à conserver). Relancée après chaque export, elle ne refait que les cartes\n"
+    "nouvelles, changées ou bientôt expirées ; --all refait tout.\n"
+    "  --states           les statuts Odoo qui reçoivent une carte (noms techniques ou libellés français)\n"
+    "  --names            nom sur la carte : « Marie D. » (initial), complet (full) ou aucun (none)\n"
+    "  --sheet card       une page par carte, pour une imprimante à cartes\n",
+    "passkoop issue-batch --key FILE --coop N --key-number K --csv MEMBERS.csv --out DIR [--coop-name NAME]\n"
+    "                     [--days D | --until YYYY-MM-DD] [--states up_to_date,alert,delay,exempted] [--names initial|full|none]\n"
+    "                     [--encoding auto|utf-8|windows-1252] [--sheet a4|card] [--all]\n"
+    "The cards of every member of an Odoo CSV export: a dated PDF to print, a PNG and an SVG image per member,\n"
+    "and the issuance log (keep it). Run again after each export, it only makes the new, changed or soon-expiring\n"
+    "cards; --all makes them all again.\n"
+    "  --states           the Odoo states that get a card (technical names or French labels)\n"
+    "  --names            name on the card: \"Marie D.\" (initial), full or none\n"
+    "  --sheet card       one page per card, for a card printer\n"};
+
 int cmd_issue_batch(const Argv& argv) {
     const Args args(argv,
                     {"key", "coop", "key-number", "csv", "out", "coop-name", "days", "until", "issued", "states", "names", "encoding",
                      "sheet"},
                     {"all"});
+    if (print_help_if_asked(args, kIssueBatchHelp, std::cout)) return kExitOk;
     Pass base;
     base.coop = static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535));
     base.key_number = static_cast<std::uint8_t>(args.require_integer("key-number", 0, 255));

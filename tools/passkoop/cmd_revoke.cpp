@@ -16,8 +16,25 @@
 
 namespace passkoop::cli {
 
+constexpr Help kRevokeHelp{
+    "passkoop revoke --key FICHIER --coop N --list LISTE.json [--previous-key B64]... (--pass TEXTE)...\n"
+    "passkoop revoke --key FICHIER --coop N --list LISTE.json --log DOSSIER/issuance-log.csv (--pass-id ID | --member N | --lost N)...\n"
+    "Ajoute des passes à la liste de révocation signée de la coop (créée si elle n'existe pas).\n"
+    "  --pass TEXTE       un pass signé par la clé de la coop\n"
+    "  --pass-id ID       un pass du journal d'émission (--log)\n"
+    "  --member N         toutes les cartes du membre N (membre parti) ; --lost N : sa carte actuelle (perdue)\n"
+    "  --previous-key B64 une ancienne clé de la coop, qui a signé la liste ou les passes\n",
+    "passkoop revoke --key FILE --coop N --list LIST.json [--previous-key B64]... (--pass TEXT)...\n"
+    "passkoop revoke --key FILE --coop N --list LIST.json --log DIR/issuance-log.csv (--pass-id ID | --member N | --lost N)...\n"
+    "Adds passes to the coop's signed revocation list (made if it does not exist).\n"
+    "  --pass TEXT        a pass signed by the coop's key\n"
+    "  --pass-id ID       a pass of the issuance log (--log)\n"
+    "  --member N         every card of member N (a departed member); --lost N: their current card (lost)\n"
+    "  --previous-key B64 a former key of the coop, which signed the list or the passes\n"};
+
 int cmd_revoke(const Argv& argv) {
     const Args args(argv, {"key", "coop", "list", "pass", "pass-id", "log", "member", "lost", "previous-key"}, {});
+    if (print_help_if_asked(args, kRevokeHelp, std::cout)) return kExitOk;
     const auto coop = static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535));
     const std::string path = args.require("list");
     const std::string key_path = args.require("key");
