@@ -1048,3 +1048,16 @@ TEST_CASE("cli registry diff shows new keys with their id and a new coop with it
     CHECK(contains(show.out, "      note : « 3 achats d'essai »\n"));
     CHECK(contains(ok({"--lang", "en", "registry", "show", g.p("v2.json")}).out, "      note: \"3 achats d'essai\"\n"));
 }
+
+TEST_CASE("shipped coops directory spells Coopalim's city Strasbourg") {
+    const json directory = json::parse(read_file(std::filesystem::path(PASSKOOP_SOURCE_DIR) / "tools/data/coops-directory.json"));
+    bool found = false;
+    for (const json& coop : directory) {
+        CHECK(coop.at("city") != "Strabourg");
+        if (coop.at("name") == "Coopalim") {
+            found = true;
+            CHECK(coop.at("city") == "Strasbourg");
+        }
+    }
+    CHECK(found);
+}
