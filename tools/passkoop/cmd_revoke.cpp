@@ -147,8 +147,15 @@ int cmd_revoke(const Argv& argv) {
         std::cout << tr("membre ", "member ") << n << tr(" : carte ", ": card ") << last->sequence + 1
                   << tr(" révoquée ; relancez issue-batch pour émettre la carte suivante\n", " revoked; run issue-batch again to issue the next card\n");
     }
+    // A departed member's card images are moved aside at once, not only at the next batch.
+    const auto set_aside = [&] {
+        for (const std::uint64_t n : set_aside_departed_cards(std::filesystem::path(log_path).parent_path(), *log))
+            std::cout << tr("images du membre ", "images of member ") << n << tr(" mises à l'écart dans ", " set aside in ")
+                      << (std::filesystem::path(log_path).parent_path() / kSetAsideDir).string() << "/\n";
+    };
     if (added.empty() && log_only_change) {
         write_file_atomic(log_path, cards::issuance_log_text(*log));
+        set_aside();
         std::cout << tr("Journal d'émission mis à jour : ", "Issuance log updated: ") << log_path << "\n";
         return kExitOk;
     }
@@ -175,6 +182,7 @@ int cmd_revoke(const Argv& argv) {
     if (log) write_file_atomic(log_path, cards::issuance_log_text(*log));
     std::cout << tr("Liste écrite : ", "List written: ") << path << tr(" (séquence ", " (sequence ") << list.sequence << ", "
               << list.entries.size() << tr(" pass révoqués, signée par la clé ", " revoked passes, signed by key ") << key.id() << ")\n";
+    if (log) set_aside();
     return kExitOk;
 }
 
