@@ -27,6 +27,7 @@ using namespace passkoop;
 
 // The C codes are the C++ enum's values: both are stable contracts.
 static_assert(PASSKOOP_CODE_COUNT == kResultCodeCount);
+static_assert(PASSKOOP_DEFAULT_GRACE_DAYS == kDefaultGraceDays);
 static_assert(PASSKOOP_VALID == static_cast<int>(ResultCode::valid));
 static_assert(PASSKOOP_MALFORMED == static_cast<int>(ResultCode::malformed));
 static_assert(PASSKOOP_TRUNCATED == static_cast<int>(ResultCode::truncated));

@@ -14,7 +14,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
+#include <regex>
 #include <set>
 
 using namespace cards_test;
@@ -101,6 +103,21 @@ std::string export_of(int n, const std::string& first_name = "Marie") {
     return csv;
 }
 
+// The PDFs a batch wrote, by name: "cartes-YYYY-MM-DD.pdf", then "-2", "-3" the same day.
+std::vector<fs::path> printed_pdfs(const CoopDir& coop) {
+    std::vector<fs::path> pdfs;
+    for (const auto& entry : fs::directory_iterator(coop.dir / "cartes"))
+        if (entry.path().extension() == ".pdf") pdfs.push_back(entry.path());
+    std::sort(pdfs.begin(), pdfs.end());
+    return pdfs;
+}
+
+fs::path the_pdf(const CoopDir& coop) {
+    const auto pdfs = printed_pdfs(coop);
+    REQUIRE(pdfs.size() == 1);
+    return pdfs.front();
+}
+
 }  // namespace
 
 TEST_CASE("issue-batch on the technical UTF-8 export issues skips and reports lines") {
@@ -111,9 +128,10 @@ TEST_CASE("issue-batch on the technical UTF-8 export issues skips and reports li
     CHECK(r.code == 1);  // some lines had errors; the batch still ran to the end
     CHECK(r.out.find("Cartes émises : 6 (nouvelles : 6)") != std::string::npos);
     CHECK(r.out.find("Ignorées : 3") != std::string::npos);
-    CHECK(r.out.find("statut « suspended »") != std::string::npos);
-    CHECK(r.out.find("statut « unsubscribed »") != std::string::npos);
-    CHECK(r.out.find("ni membre ni personne rattachée") != std::string::npos);
+    // Who was skipped, by member number and name, in the export's own state names.
+    CHECK(r.out.find("  1 × statut « suspended » : 1005 Paul M.\n") != std::string::npos);
+    CHECK(r.out.find("  1 × statut « unsubscribed » : 1007 Luc P.\n") != std::string::npos);
+    CHECK(r.out.find("  1 × ni membre ni personne rattachée : 1009 Inès G.\n") != std::string::npos);
     CHECK(r.out.find("Erreurs : 2") != std::string::npos);
     CHECK(r.out.find("ligne 9 : 4 colonnes au lieu de 8") != std::string::npos);
     CHECK(r.out.find("ligne 11 : numéro ou code-barre invalide") != std::string::npos);
@@ -153,6 +171,10 @@ TEST_CASE("issue-batch reads the French UTF-8 export with a byte order mark") {
     CAPTURE(r.out);
     CHECK(r.code == 1);
     CHECK(names_in(coop.log()) == kExpected);
+    // A French export gets Odoo's French state labels in the summary.
+    CHECK(r.out.find("  1 × statut « Suspendu » : 1005 Paul M.\n") != std::string::npos);
+    CHECK(r.out.find("  1 × statut « Désinscrit » : 1007 Luc P.\n") != std::string::npos);
+    CHECK(r.out.find("unsubscribed") == std::string::npos);
 }
 
 TEST_CASE("every page of the A4 sheets reads back with zbarimg") {
@@ -161,7 +183,7 @@ TEST_CASE("every page of the A4 sheets reads back with zbarimg") {
     const Run r = coop.batch(coop.dir / "members.csv", {"--names", "full"});
     CAPTURE(r.out);
     REQUIRE(r.code == 0);
-    const fs::path pdf = coop.dir / "cartes" / "cartes.pdf";
+    const fs::path pdf = the_pdf(coop);
     CHECK(pdf_info(pdf, "Pages") == "3");
     CHECK(pdf_info(pdf, "Page size") == "595.276 x 841.89 pts (A4)");
     const auto pages = zbar_pdf(pdf);
@@ -185,7 +207,7 @@ TEST_CASE("issue-batch with one card per page for a card printer") {
     CoopDir coop;
     write_file(coop.dir / "members.csv", export_of(3));
     REQUIRE(coop.batch(coop.dir / "members.csv", {"--sheet", "card"}).code == 0);
-    const fs::path pdf = coop.dir / "cartes" / "cartes.pdf";
+    const fs::path pdf = the_pdf(coop);
     CHECK(pdf_info(pdf, "Pages") == "3");
     CHECK(pdf_info(pdf, "Page size") == "242.646 x 153.014 pts");
     const auto pages = zbar_pdf(pdf);
@@ -276,9 +298,18 @@ TEST_CASE("revoke member revokes every card of a departed member and later batch
     CHECK(coop.revoked_ids() == cards_of_1);
     for (const auto& c : coop.log().cards) CHECK(c.revoked_day.has_value() == (c.member == 1));
 
+    // The departed member's images are set aside at once; the other member's stay.
+    CHECK(r.out.find("images du membre 1 mises à l'écart") != std::string::npos);
+    for (const char* format : {"png", "svg"}) {
+        const std::string file = std::string("1.") + format;
+        CHECK_FALSE(fs::exists(coop.dir / "cartes" / format / file));
+        CHECK(fs::exists(coop.dir / "cartes" / "revoquees" / format / file));
+        CHECK(fs::exists(coop.dir / "cartes" / format / (std::string("2.") + format)));
+    }
+
     const Run again = coop.batch(coop.dir / "members.csv");
     CHECK(again.out.find("Cartes émises : 0") != std::string::npos);
-    CHECK(again.out.find("carte révoquée au départ du membre") != std::string::npos);
+    CHECK(again.out.find("1 × carte révoquée au départ du membre (--all pour réémettre) : 1 Marie M.") != std::string::npos);
 
     // A member who leaves while their lost card awaits its replacement gets no replacement.
     REQUIRE(coop.revoke("--lost", "2").code == 0);
@@ -317,7 +348,7 @@ TEST_CASE("a card that cannot be written is logged as failed and replaced with t
     CHECK(r.code == 1);
     CHECK(r.out.find("Cartes émises : 2") != std::string::npos);
     CHECK(r.out.find("ligne 3 :") != std::string::npos);
-    CHECK(pdf_info(coop.dir / "cartes" / "cartes.pdf", "Pages") == "1");
+    CHECK(pdf_info(the_pdf(coop), "Pages") == "1");
     pc::IssuanceLog log = coop.log();
     REQUIRE(log.cards.size() == 3);
     CHECK(log.latest(2)->reason == "failed");
@@ -419,4 +450,30 @@ TEST_CASE("the progress bar shows on a terminal only") {
     CHECK(r.code == 0);
     CHECK(r.out.find("Cartes [##############################] 5/5") != std::string::npos);
     // Not on a pipe: see the first batch test, whose standard error is a file.
+}
+
+TEST_CASE("each batch writes its own dated PDF and never overwrites one not printed yet") {
+    CoopDir coop;
+    write_file(coop.dir / "members.csv", export_of(2));
+    const Run first = coop.batch(coop.dir / "members.csv");
+    REQUIRE(first.code == 0);
+    const fs::path pdf = the_pdf(coop);
+    CHECK(std::regex_match(pdf.filename().string(), std::regex(R"(cartes-\d{4}-\d{2}-\d{2}\.pdf)")));
+    CHECK(first.out.find("À imprimer : " + (fs::path("cartes") / pdf.filename()).string()) != std::string::npos);
+    const std::string first_bytes = read_file(pdf);
+
+    // Same day, new cards: a second file, the first one untouched.
+    REQUIRE(coop.batch(coop.dir / "members.csv", {"--all"}).code == 0);
+    REQUIRE(coop.batch(coop.dir / "members.csv", {"--all"}).code == 0);
+    const auto pdfs = printed_pdfs(coop);
+    REQUIRE(pdfs.size() == 3);
+    const std::string stem = pdf.stem().string();
+    std::set<std::string> names;
+    for (const auto& p : pdfs) names.insert(p.filename().string());
+    // A run around midnight may date its file the next day; the names still never repeat.
+    if (names.contains(stem + "-2.pdf")) CHECK(names.contains(stem + "-3.pdf"));
+    CHECK(read_file(pdf) == first_bytes);
+    // A run that issues nothing writes no PDF.
+    REQUIRE(coop.batch(coop.dir / "members.csv").code == 0);
+    CHECK(printed_pdfs(coop).size() == 3);
 }

@@ -835,3 +835,229 @@ TEST_CASE("cli verify refuses a bundle nested too deep with a clear error") {
     CHECK(registry_verify.code != -1);
     CHECK(registry_verify.code != 0);
 }
+
+TEST_CASE("cli every command and registry subcommand has its own --help") {
+    for (const std::vector<std::string>& command :
+         {std::vector<std::string>{"keygen"}, {"pubkey"}, {"issue"}, {"verify"}, {"revoke"}, {"card"}, {"issue-batch"},
+          {"registry", "init"}, {"registry", "renew"}, {"registry", "add-coop"}, {"registry", "set-key"},
+          {"registry", "set-policy"}, {"registry", "add-admin"}, {"registry", "remove-admin"}, {"registry", "sign"},
+          {"registry", "verify"}, {"registry", "show"}, {"registry", "diff"}, {"registry", "bundle"}}) {
+        std::string name = "passkoop";
+        for (const auto& word : command) name += " " + word;
+        CAPTURE(name);
+        std::vector<std::string> args = command;
+        // --help wins over a mistyped option given with it.
+        args.insert(args.end(), {"--no-such-option", "--help"});
+        const CliRun fr = ok(args);
+        CHECK(fr.out.starts_with(name + " "));
+        CHECK(fr.err.empty());
+        args.insert(args.begin(), {"--lang", "en"});
+        CHECK(ok(args).out.starts_with(name + " "));
+    }
+    // The validity of a new version is where its admins look for it.
+    CHECK(contains(ok({"registry", "init", "--help"}).out, "--valid-days"));
+    CHECK(contains(ok({"registry", "init", "-h"}).out, "180 jours"));
+    CHECK(contains(ok({"registry", "--help"}).out, "renew"));
+    CHECK(contains(ok({"--lang=en", "registry", "renew", "--help"}).out, "same content, new dates"));
+    // Without --help, an unknown option is still refused.
+    const CliRun unknown = expect_cli(2, {"registry", "init", "--no-such-option"});
+    CHECK(contains(unknown.err, "option inconnue : --no-such-option"));
+    CHECK(contains(unknown.err, "--help"));
+}
+
+TEST_CASE("cli --version prints the project version") {
+    CHECK(ok({"--version"}).out == std::string("passkoop ") + PASSKOOP_PROJECT_VERSION + "\n");
+}
+
+TEST_CASE("cli issue --until a past day says that the day is past") {
+    Group g;
+    const CliRun past = expect_cli(2, {"issue", "--key", g.p("coop12.key"), "--coop", "12", "--key-number", "1", "--member", "5",
+                                       "--until", "2020-06-01"});
+    CHECK(contains(past.err, "--until : le 01/06/2020 est passé"));
+    CHECK(past.out.empty());
+    const CliRun past_en = expect_cli(2, {"--lang", "en", "issue", "--key", g.p("coop12.key"), "--coop", "12", "--key-number",
+                                          "1", "--member", "5", "--until", "2020-06-01"});
+    CHECK(contains(past_en.err, "--until: 2020-06-01 is past"));
+    const CliRun before_issue = expect_cli(2, {"issue", "--key", g.p("coop12.key"), "--coop", "12", "--key-number", "1",
+                                               "--member", "5", "--issued", "2025-03-01", "--until", "2025-02-01"});
+    CHECK(contains(before_issue.err, "est avant la date d'émission, le 01/03/2025"));
+}
+
+TEST_CASE("cli verify and registry show speak French in French") {
+    Group g;
+    const std::string text = issue(g.dir / "coop12.key", 12, 4242);
+    const CliRun valid = ok({"verify", "--registry", g.p("bundle-v1.json"), text});
+    CHECK(valid.out.starts_with("OUI  Pass valide\n"));
+    CHECK_FALSE(contains(valid.out, "OK"));
+    CHECK(ok({"--lang", "en", "verify", "--registry", g.p("bundle-v1.json"), text}).out.starts_with("YES  Valid pass\n"));
+    const std::string expired = issue(g.dir / "coop12.key", 12, 99, {"--issued", "2025-01-01", "--until", "2025-06-30"});
+    CHECK(expect_cli(1, {"verify", "--registry", g.p("bundle-v1.json"), expired}).out.starts_with("NON  Pass expiré [expired]\n"));
+
+    ok({"registry", "set-key", g.p("v1.json"), "--coop", "7", "--key-number", "1", "--status", "compromised"});
+    const CliRun show = ok({"registry", "show", g.p("v1.json")});
+    CHECK(contains(show.out, "clé 1 COMPROMISE"));
+    CHECK_FALSE(contains(show.out, "compromised"));
+    CHECK(contains(ok({"--lang", "en", "registry", "show", g.p("v1.json")}).out, "key 1 COMPROMISED"));
+}
+
+TEST_CASE("cli registry versions are valid 180 days and show says so with the tills' grace") {
+    Group g;
+    const json v1 = payload_json(g.dir / "v1.json");
+    const std::int64_t issued = parse_instant(v1["issued_at"].get<std::string>()).value();
+    const std::int64_t expires = parse_instant(v1["expires_at"].get<std::string>()).value();
+    CHECK(expires - issued == 180 * 86400);
+    const CliRun show = ok({"registry", "show", g.p("v1.json"), "--brief"});
+    CHECK(contains(show.out, "validité : 180 jours ; tolérance des caisses après expiration : 90 jours (jusqu'au " +
+                                 format_day_fr(day_of(expires + 90 * 86400)) + ")"));
+    CHECK(contains(ok({"registry", "show", g.p("v1.json"), "--grace-days", "10"}).out, "tolérance des caisses après expiration : 10 jours"));
+    CHECK(contains(ok({"--lang", "en", "registry", "show", g.p("v1.json")}).out, "validity: 180 days; tills' grace after expiry: 90 days"));
+    // --valid-days still chooses another validity.
+    ok({"registry", "renew", "--from", g.p("v1.json"), "--out", g.p("v2.json"), "--valid-days", "365"});
+    const json v2 = payload_json(g.dir / "v2.json");
+    CHECK(parse_instant(v2["expires_at"].get<std::string>()).value() - parse_instant(v2["issued_at"].get<std::string>()).value() ==
+          365 * 86400);
+}
+
+TEST_CASE("cli registry show and verify warn from 30 days before expiry, then stale, then refused after the grace") {
+    Group g;
+    const json v1 = payload_json(g.dir / "v1.json");
+    const std::int64_t issued = parse_instant(v1["issued_at"].get<std::string>()).value();
+    const std::int64_t expires = parse_instant(v1["expires_at"].get<std::string>()).value();
+    const std::int64_t expiry_day = day_of(expires);
+    auto at = [](std::int64_t day) { return format_day(day); };
+    auto show = [&](std::int64_t day) { return ok({"registry", "show", g.p("v1.json"), "--brief", "--at", at(day)}).out; };
+
+    // 31 days before: nothing to say yet.
+    CHECK_FALSE(contains(show(expiry_day - 31), "!"));
+    CHECK_FALSE(contains(show(expiry_day - 31), "✘"));
+    // From 30 days before: renew now, in show, verify (still publishable) and for a bundle.
+    const std::string soon = "! Expire dans 10 jour(s), le " + format_day_fr(expiry_day) + " : renouvelez-le maintenant";
+    CHECK(contains(show(expiry_day - 10), soon));
+    const CliRun verify_soon = ok({"registry", "verify", g.p("v1.json"), "--at", at(expiry_day - 10)});
+    CHECK(contains(verify_soon.out, soon));
+    CHECK(contains(verify_soon.out, "✔ publiable"));
+    CHECK(contains(ok({"registry", "verify", g.p("bundle-v1.json"), "--at", at(expiry_day - 10)}).out, soon));
+    CHECK(contains(ok({"registry", "show", g.p("bundle-v1.json"), "--at", at(expiry_day - 10)}).out, soon));
+    CHECK(contains(ok({"--lang", "en", "registry", "show", g.p("v1.json"), "--at", at(expiry_day - 10)}).out,
+                   "! Expires in 10 day(s), on " + format_day(expiry_day) + ": renew it now"));
+
+    // After expires_at: the stale warning with the date, passes still accepted until the grace ends.
+    const std::string stale = "! Registre non mis à jour depuis le " + format_day_fr(day_of(issued)) + " : expiré le " +
+                              format_day_fr(expiry_day) + " ; les caisses refuseront tous les passes après le " +
+                              format_day_fr(day_of(expires + 90 * 86400));
+    CHECK(contains(show(expiry_day + 1), stale));
+    CHECK(contains(show(day_of(expires + 90 * 86400)), stale));
+    CHECK(contains(ok({"registry", "verify", g.p("v1.json"), "--at", at(expiry_day + 1)}).out, stale));
+    CHECK(contains(ok({"--lang", "en", "registry", "show", g.p("v1.json"), "--at", at(expiry_day + 1)}).out,
+                   "! Registry not updated since " + format_day(day_of(issued)) + ": expired on " + format_day(expiry_day)));
+    const std::string text = issue(g.dir / "coop12.key", 12, 4242, {"--days", "1000"});
+    ok({"verify", "--registry", g.p("bundle-v1.json"), "--at", at(day_of(expires + 90 * 86400)), text});
+
+    // After the grace: refused, and verify says the version cannot be published.
+    const std::int64_t refused_day = day_of(expires + 90 * 86400) + 1;
+    const std::string refused = "✘ Registre expiré le " + format_day_fr(expiry_day) + ", tolérance finie le " +
+                                format_day_fr(day_of(expires + 90 * 86400)) + " : les caisses refusent tous les passes";
+    CHECK(contains(show(refused_day), refused));
+    const CliRun verify_refused = expect_cli(1, {"registry", "verify", g.p("v1.json"), "--at", at(refused_day)});
+    CHECK(contains(verify_refused.out, refused));
+    CHECK(contains(verify_refused.out, "✘ pas encore publiable"));
+    expect_cli(1, {"registry", "verify", g.p("bundle-v1.json"), "--at", at(refused_day)});
+    expect_cli(1, {"verify", "--registry", g.p("bundle-v1.json"), "--at", at(refused_day), text});
+    // A shorter grace refuses sooner.
+    expect_cli(1, {"registry", "verify", g.p("v1.json"), "--at", at(expiry_day + 11), "--grace-days", "10"});
+}
+
+TEST_CASE("cli registry renew makes the next version with the same content and new dates, ready to sign") {
+    Group g;
+    const CliRun renew = ok({"registry", "renew", "--from", g.p("v1.json"), "--out", g.p("v2.json")});
+    CHECK(contains(renew.out, "Version 2 prête à signer : " + g.p("v2.json")));
+    CHECK(contains(renew.out, "passkoop registry verify " + g.p("v2.json") + " --previous " + g.p("v1.json")));
+    const Envelope v1 = envelope_file(g.dir / "v1.json");
+    const Envelope v2 = envelope_file(g.dir / "v2.json");
+    CHECK(v2.signatures.empty());
+    json p1 = json::parse(v1.payload), p2 = json::parse(v2.payload);
+    CHECK(p2["version"] == 2);
+    CHECK(p2["previous"] == to_hex(v1.payload_hash()));
+    CHECK(parse_instant(p2["expires_at"].get<std::string>()).value() - parse_instant(p2["issued_at"].get<std::string>()).value() ==
+          180 * 86400);
+    CHECK(parse_instant(p2["issued_at"].get<std::string>()).value() >= parse_instant(p1["issued_at"].get<std::string>()).value());
+    for (const char* field : {"version", "previous", "issued_at", "expires_at"}) p1.erase(field), p2.erase(field);
+    CHECK(p1 == p2);  // same admins, coops, keys and policies
+
+    // The round: each admin signs their copy, one merges, checks against the version in use, publishes.
+    std::filesystem::copy_file(g.dir / "v2.json", g.dir / "v2-bruno.json");
+    ok({"registry", "sign", g.p("v2.json"), "--key", g.p("a.key")});
+    ok({"registry", "sign", g.p("v2-bruno.json"), "--key", g.p("b.key")});
+    ok({"registry", "sign", g.p("v2.json"), "--merge", g.p("v2-bruno.json")});
+    CHECK(contains(ok({"registry", "verify", g.p("v2.json"), "--previous", g.p("v1.json")}).out, "✔ publiable"));
+    ok({"registry", "bundle", "--registry", g.p("v2.json"), "--from", g.p("bundle-v1.json"), "--out", g.p("bundle-v2.json")});
+    const std::string text = issue(g.dir / "coop12.key", 12, 4242);
+    ok({"verify", "--registry", g.p("bundle-v2.json"), "--pin", g.p("v1.json"), text});
+
+    // From the published bundle too (what every admin has at hand).
+    ok({"registry", "renew", "--from", g.p("bundle-v2.json"), "--out", g.p("v3.json")});
+    CHECK(payload_json(g.dir / "v3.json")["version"] == 3);
+    CHECK(payload_json(g.dir / "v3.json")["previous"] == to_hex(envelope_file(g.dir / "v2.json").payload_hash()));
+
+    // Never over an existing file without --force, never from a draft no till ever trusted.
+    const std::string v3_before = read_file(g.dir / "v3.json");
+    CHECK(contains(expect_cli(2, {"registry", "renew", "--from", g.p("v2.json"), "--out", g.p("v3.json")}).err, "--force"));
+    CHECK(read_file(g.dir / "v3.json") == v3_before);
+    const CliRun from_draft = expect_cli(2, {"registry", "renew", "--from", g.p("v3.json"), "--out", g.p("v4.json")});
+    CHECK(contains(from_draft.err, "n'est pas une version publiée (0 signature(s) valide(s) sur 2)"));
+    CHECK_FALSE(std::filesystem::exists(g.dir / "v4.json"));
+    expect_cli(2, {"registry", "renew", "--out", g.p("v4.json")});
+    ok({"registry", "renew", "--from", g.p("v2.json"), "--out", g.p("v3.json"), "--force"});
+}
+
+TEST_CASE("cli registry verify applies --pin to a registry file") {
+    Group g;
+    ok({"registry", "renew", "--from", g.p("v1.json"), "--out", g.p("v2.json")});
+    ok({"registry", "sign", g.p("v2.json"), "--key", g.p("a.key")});
+    ok({"registry", "sign", g.p("v2.json"), "--key", g.p("b.key")});
+    CHECK(contains(ok({"registry", "verify", g.p("v2.json"), "--pin", g.p("v1.json")}).out, "✔ suit la version épinglée 1"));
+    // A till pinned on version 2 never goes back to version 1: not publishable for it.
+    const CliRun rollback = expect_cli(1, {"registry", "verify", g.p("v1.json"), "--pin", g.p("v2.json")});
+    CHECK(contains(rollback.out, "[rollback]"));
+    CHECK(contains(rollback.out, "✘ pas encore publiable"));
+    // A pin that is not a published registry is an error, not a pass.
+    expect_cli(2, {"registry", "verify", g.p("v2.json"), "--pin", g.p("draft.json")});
+    // show takes --pin only for a bundle, and says where to use it instead.
+    CHECK(contains(expect_cli(2, {"registry", "show", g.p("v2.json"), "--pin", g.p("v1.json")}).err, "registry verify --pin"));
+}
+
+TEST_CASE("cli registry diff shows new keys with their id and a new coop with its keys, and show prints the note") {
+    Group g;
+    ok({"keygen", "--out", g.p("coop3.key"), "--no-passphrase"});
+    ok({"keygen", "--out", g.p("coop12-2.key"), "--no-passphrase"});
+    ok({"registry", "renew", "--from", g.p("v1.json"), "--out", g.p("v2.json")});
+    ok({"registry", "add-coop", g.p("v2.json"), "--number", "3", "--name", "Coopalim", "--city", "Grenoble"});
+    ok({"registry", "set-key", g.p("v2.json"), "--coop", "3", "--key-number", "1", "--key-file", g.p("coop3.key"), "--not-before",
+        "2026-01-01", "--not-after", "2027-12-31"});
+    ok({"registry", "set-key", g.p("v2.json"), "--coop", "12", "--key-number", "2", "--key-file", g.p("coop12-2.key"),
+        "--not-before", "2026-01-01", "--not-after", "2027-12-31"});
+    ok({"registry", "set-policy", g.p("v2.json"), "--coop", "12", "--note", "3 achats d'essai"});
+    const CliRun diff = ok({"registry", "diff", g.p("v1.json"), g.p("v2.json")});
+    CHECK(contains(diff.out, "+ coop 3 Coopalim — accueille les visiteurs, sans limite\n"));
+    CHECK(contains(diff.out, "+ coop 3 Coopalim clé 1 active 01/01/2026 → 31/12/2027 (" + key_id_of_file(g.dir / "coop3.key") + ")\n"));
+    CHECK(contains(diff.out, "+ coop 12 La Cagette clé 2 active 01/01/2026 → 31/12/2027 (" + key_id_of_file(g.dir / "coop12-2.key") + ")\n"));
+    CHECK(contains(diff.out, "~ coop 12 La Cagette : note (aucune) → « 3 achats d'essai »"));
+    CHECK(contains(ok({"--lang", "en", "registry", "diff", g.p("v1.json"), g.p("v2.json")}).out,
+                   "+ coop 3 Coopalim key 1 active 2026-01-01 → 2027-12-31 (" + key_id_of_file(g.dir / "coop3.key") + ")"));
+    const CliRun show = ok({"registry", "show", g.p("v2.json")});
+    CHECK(contains(show.out, "      note : « 3 achats d'essai »\n"));
+    CHECK(contains(ok({"--lang", "en", "registry", "show", g.p("v2.json")}).out, "      note: \"3 achats d'essai\"\n"));
+}
+
+TEST_CASE("shipped coops directory spells Coopalim's city Strasbourg") {
+    const json directory = json::parse(read_file(std::filesystem::path(PASSKOOP_SOURCE_DIR) / "tools/data/coops-directory.json"));
+    bool found = false;
+    for (const json& coop : directory) {
+        CHECK(coop.at("city") != "Strabourg");
+        if (coop.at("name") == "Coopalim") {
+            found = true;
+            CHECK(coop.at("city") == "Strasbourg");
+        }
+    }
+    CHECK(found);
+}

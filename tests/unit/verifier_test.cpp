@@ -3,6 +3,7 @@
 #include "support.hpp"
 
 #include <passkoop/i18n.hpp>
+#include <passkoop/passkoop.h>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -378,11 +379,11 @@ TEST_CASE("verify registry freshness warns after expires_at then refuses after t
     CHECK(to_string(stale.code) == "valid");
     CHECK(warnings_of(stale) == "registry_stale ");
 
-    const Verification end_of_grace = s.verify(text, expires + 30 * 86400);
+    const Verification end_of_grace = s.verify(text, expires + 90 * 86400);
     CHECK(to_string(end_of_grace.code) == "valid");
     CHECK(warnings_of(end_of_grace) == "registry_stale ");
 
-    const Verification refused = s.verify(text, expires + 30 * 86400 + 1);
+    const Verification refused = s.verify(text, expires + 90 * 86400 + 1);
     CHECK(to_string(refused.code) == "registry_expired");
     CHECK_FALSE(refused.valid());
     CHECK(to_string(s.verify(text, expires + 400 * 86400).code) == "registry_expired");
@@ -396,14 +397,15 @@ TEST_CASE("verify the registry grace period is configurable") {
     none.grace_days = 0;
     CHECK(s.code_at(text, expires, none) == "valid");
     CHECK(s.code_at(text, expires + 1, none) == "registry_expired");
-    VerifyOptions long_grace;
-    long_grace.grace_days = 90;
-    CHECK(s.code_at(text, expires + 60 * 86400, long_grace) == "valid");
-    CHECK(warnings_of(s.verify(text, expires + 60 * 86400, long_grace)) == "registry_stale ");
-    CHECK(s.code_at(text, expires + 90 * 86400, long_grace) == "valid");
-    CHECK(s.code_at(text, expires + 90 * 86400 + 1, long_grace) == "registry_expired");
-    // The default is 30 days.
-    CHECK(VerifyOptions{}.grace_days == 30);
+    VerifyOptions short_grace;
+    short_grace.grace_days = 30;
+    CHECK(s.code_at(text, expires + 20 * 86400, short_grace) == "valid");
+    CHECK(warnings_of(s.verify(text, expires + 20 * 86400, short_grace)) == "registry_stale ");
+    CHECK(s.code_at(text, expires + 30 * 86400, short_grace) == "valid");
+    CHECK(s.code_at(text, expires + 30 * 86400 + 1, short_grace) == "registry_expired");
+    // The default is 90 days (DESIGN §5), the same in the C API.
+    CHECK(VerifyOptions{}.grace_days == 90);
+    CHECK(kDefaultGraceDays == PASSKOOP_DEFAULT_GRACE_DAYS);
 }
 
 TEST_CASE("verify a clock set before the registry was issued cannot revive expired data") {
@@ -496,7 +498,7 @@ TEST_CASE("verify verification_to_json of stale refused and unreadable results")
     CHECK(stale.at("warnings") == json::array({"registry_stale"}));
     CHECK(stale.at("coop").at("name") == "La Louve");
 
-    const json expired = verification_to_json(s.verify(text, s.net.registry.expires_at + 31 * 86400));
+    const json expired = verification_to_json(s.verify(text, s.net.registry.expires_at + (kDefaultGraceDays + 1) * 86400));
     CHECK(expired.at("code") == "registry_expired");
     CHECK(expired.at("valid") == false);
     CHECK(expired.at("member").at("number") == 77);

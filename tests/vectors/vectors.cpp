@@ -106,8 +106,8 @@ void write_vectors(const std::filesystem::path& dir) {
     b.pass("expiry-day-inclusive", "Last valid day 2026-11-21, checked that day.", make_pass(12, 1, 5, "2025-11-22", "2026-11-21"), n.cagette, today, "valid");
     const Pass lost = make_pass(12, 1, 9001, "2026-11-01", "2027-10-31", "Perdue P.");
     b.pass("revoked", "Listed in La Cagette's revocation list (sequence 3).", lost, n.cagette, today, "revoked");
-    b.pass("registry-stale", "Checked 2027-02-10: after the registry's expires_at (2027-02-01T10:00:00Z), inside the 30-day grace.", camille, n.cagette, "2027-02-10", "valid", {"registry_stale"});
-    b.pass("registry-expired", "Checked 2027-03-10: more than 30 days after the registry's expires_at.", camille, n.cagette, "2027-03-10", "registry_expired");
+    b.pass("registry-stale", "Checked 2027-02-10: after the registry's expires_at (2027-02-01T10:00:00Z), inside the 90-day grace.", camille, n.cagette, "2027-02-10", "valid", {"registry_stale"});
+    b.pass("registry-expired", "Checked 2027-05-10: more than 90 days after the registry's expires_at.", camille, n.cagette, "2027-05-10", "registry_expired");
     b.pass("clock-in-the-past", "The till's clock says 2020-06-01; the registry was issued 2026-11-01, so that date is used and this pass, expired 2026-10-31, stays expired.",
            make_pass(12, 1, 5, "2025-11-01", "2026-10-31"), n.cagette, "2020-06-01", "expired");
 
@@ -128,7 +128,7 @@ void write_vectors(const std::filesystem::path& dir) {
         {"description",
          "Pass'Koop pass test vectors. Each vector: the fields, the exact binary (bytes_hex), the signed bytes, the pass id, "
          "the text form, what the till received (scanned), the date of the check (at, 00:00:00Z) and the expected result "
-         "when verified against bundle.json without a pinned anchor and a grace of 30 days. Keys are Ed25519 from the listed seeds "
+         "when verified against bundle.json without a pinned anchor and a grace of 90 days (the default). Keys are Ed25519 from the listed seeds "
          "(seed = BLAKE2b-256 of the label). Seeds are public: never use them for real passes."},
         {"pass_payload_type", kPassPayloadType},
         {"bundle", "bundle.json"},

@@ -189,6 +189,15 @@ std::string canonical_state(std::string_view value) {
     return it == states.end() ? f : it->second;
 }
 
+std::string french_state_label(std::string_view canonical) {
+    static const std::map<std::string, std::string, std::less<>> labels = {
+        {"up_to_date", "A jour"}, {"alert", "Alerte"},     {"delay", "Délai"},   {"exempted", "Exempté"},
+        {"suspended", "Suspendu"}, {"unsubscribed", "Désinscrit"}, {"gone", "Parti"}, {"blocked", "Bloqué"},
+        {"unpayed", "Impayé"},    {"not_concerned", "Non concerné"}};
+    const auto it = labels.find(canonical);
+    return it == labels.end() ? std::string(canonical) : it->second;
+}
+
 const std::set<std::string>& default_shopping_states() {
     static const std::set<std::string> states = {"up_to_date", "alert", "delay", "exempted"};
     return states;

@@ -57,6 +57,8 @@ std::string windows1252_to_utf8(std::string_view bytes);
 // The canonical state for an Odoo state value or its French label ("A jour" → "up_to_date").
 // Unknown values come back folded (lowercase, no accents) so they can still be listed.
 std::string canonical_state(std::string_view value);
+// Odoo's French label of a canonical state ("suspended" → "Suspendu"); other values as they are.
+std::string french_state_label(std::string_view canonical);
 // States that may shop by default: up_to_date, alert, delay, exempted.
 const std::set<std::string>& default_shopping_states();
 

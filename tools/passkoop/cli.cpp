@@ -24,86 +24,6 @@ namespace passkoop::cli {
 
 namespace fs = std::filesystem;
 
-Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& with_value,
-           const std::set<std::string>& flags) {
-    for (std::size_t i = 0; i < argv.size(); ++i) {
-        const std::string& a = argv[i];
-        if (a == "--") {
-            positional_.insert(positional_.end(), argv.begin() + static_cast<std::ptrdiff_t>(i) + 1, argv.end());
-            break;
-        }
-        if (!a.starts_with("--") || a.size() == 2) {
-            positional_.push_back(a);
-            continue;
-        }
-        std::string name = a.substr(2), value;
-        const auto eq = name.find('=');
-        const bool inline_value = eq != std::string::npos;
-        if (inline_value) value = name.substr(eq + 1), name.resize(eq);
-        if (flags.contains(name) && !inline_value) {
-            flags_.insert(name);
-        } else if (with_value.contains(name)) {
-            if (!inline_value) {
-                if (i + 1 >= argv.size()) throw CliError(tr("valeur manquante pour --", "missing value for --") + name);
-                value = argv[++i];
-            }
-            values_[name].push_back(value);
-        } else {
-            throw CliError(tr("option inconnue : --", "unknown option: --") + name);
-        }
-    }
-}
-
-std::optional<std::string> Args::get(const std::string& name) const {
-    const auto it = values_.find(name);
-    if (it == values_.end()) return std::nullopt;
-    if (it->second.size() > 1) throw CliError(tr("--", "--") + name + tr(" donnée plusieurs fois", " given more than once"));
-    return it->second.front();
-}
-
-std::string Args::require(const std::string& name) const {
-    auto v = get(name);
-    if (!v) throw CliError(tr("option requise : --", "required option: --") + name);
-    return *v;
-}
-
-std::vector<std::string> Args::all(const std::string& name) const {
-    const auto it = values_.find(name);
-    return it == values_.end() ? std::vector<std::string>{} : it->second;
-}
-
-std::optional<std::int64_t> Args::integer(const std::string& name, std::int64_t min, std::int64_t max) const {
-    const auto v = get(name);
-    if (!v) return std::nullopt;
-    std::int64_t n = 0;
-    const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-    if (ec != std::errc{} || end != v->data() + v->size() || n < min || n > max)
-        throw CliError("--" + name + tr(" : entier entre ", ": integer between ") + std::to_string(min) + tr(" et ", " and ") +
-                       std::to_string(max) + tr(" attendu, reçu « ", " expected, got \"") + printable(*v) + tr(" »", "\""));
-    return n;
-}
-
-std::int64_t Args::require_integer(const std::string& name, std::int64_t min, std::int64_t max) const {
-    require(name);
-    return *integer(name, min, max);
-}
-
-std::optional<std::int64_t> Args::date(const std::string& name) const {
-    const auto v = get(name);
-    if (!v) return std::nullopt;
-    const auto d = parse_day(*v);
-    if (!d) throw CliError("--" + name + tr(" : date AAAA-MM-JJ attendue, reçu « ", ": date YYYY-MM-DD expected, got \"") +
-                           printable(*v) + tr(" »", "\""));
-    return d;
-}
-
-std::string Args::single_positional(const std::string& what) const {
-    if (positional_.size() != 1)
-        throw CliError(positional_.empty() ? tr("argument manquant : ", "missing argument: ") + what
-                                           : tr("un seul argument attendu : ", "a single argument expected: ") + what);
-    return positional_.front();
-}
-
 std::string read_file(const fs::path& path, std::size_t limit) {
     std::error_code ec;
     const auto size = fs::file_size(path, ec);
@@ -214,9 +134,16 @@ IssueDays issue_days(const Args& args) {
     if (args.get("days") && args.get("until")) throw CliError(tr("--days ou --until, pas les deux", "--days or --until, not both"));
     if (const auto days = args.integer("days", 1, 3660)) expiry = issued + *days - 1;
     if (const auto until = args.date("until")) expiry = *until;
-    if (issued < 0 || expiry > 65535 || expiry < issued)
-        throw CliError(tr("dates hors de la plage du pass (2020-01-01 .. 2199), ou expiration avant émission",
-                          "dates outside the pass range (2020-01-01 .. 2199), or expiry before issue"));
+    const std::int64_t today = day_of(unix_now());
+    auto day_text = [](std::int64_t day) { return language() == Lang::en ? format_day(day) : format_day_fr(day); };
+    if (expiry < issued && !args.get("issued") && expiry < today)
+        throw CliError(tr("--until : le ", "--until: ") + day_text(expiry) + tr(" est passé (nous sommes le ", " is past (today is ") +
+                       day_text(today) + tr(") ; un pass doit expirer aujourd'hui ou plus tard", "); a pass must expire today or later"));
+    if (expiry < issued)
+        throw CliError(tr("--until : le ", "--until: ") + day_text(expiry) + tr(" est avant la date d'émission, le ", " is before the issue day, ") +
+                       day_text(issued));
+    if (issued < 0 || expiry > 65535)
+        throw CliError(tr("dates hors de la plage du pass (2020-01-01 .. 2199)", "dates outside the pass range (2020-01-01 .. 2199)"));
     return {issued, expiry};
 }
 

@@ -1,6 +1,8 @@
-// Plumbing shared by the passkoop subcommands: argument parsing, files, passphrases and
+// Plumbing shared by the passkoop subcommands: files, passphrases and
 // terminal-safe printing. Errors are thrown as CliError and turned into exit codes by main.
 #pragma once
+
+#include <cmdline.hpp>
 
 #include <passkoop/bytes.hpp>
 #include <passkoop/envelope.hpp>
@@ -24,32 +26,9 @@ inline constexpr int kExitInvalid = 1;  // the answer is "no": a pass or a regis
 inline constexpr int kExitUsage = 2;    // bad usage, unreadable or malformed file
 
 // A usage or environment error; `what()` is shown to the user as is.
-struct CliError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// Parsed command line: "--name value" options (repeatable), "--flag" flags and positionals.
-class Args {
-public:
-    // `with_value` lists the options that take a value; `flags` those that do not.
-    Args(const std::vector<std::string>& argv, const std::set<std::string>& with_value,
-         const std::set<std::string>& flags);
-
-    bool flag(const std::string& name) const { return flags_.contains(name); }
-    std::optional<std::string> get(const std::string& name) const;
-    std::string require(const std::string& name) const;
-    std::vector<std::string> all(const std::string& name) const;
-    std::optional<std::int64_t> integer(const std::string& name, std::int64_t min, std::int64_t max) const;
-    std::int64_t require_integer(const std::string& name, std::int64_t min, std::int64_t max) const;
-    std::optional<std::int64_t> date(const std::string& name) const;  // pass day
-    const std::vector<std::string>& positional() const { return positional_; }
-    std::string single_positional(const std::string& what) const;
-
-private:
-    std::map<std::string, std::vector<std::string>> values_;
-    std::set<std::string> flags_;
-    std::vector<std::string> positional_;
-};
+using CliError = cmdline::UsageError;
+using cmdline::Args;
+using cmdline::Help;
 
 // Reads a whole file, refusing files larger than `limit` bytes.
 std::string read_file(const std::filesystem::path& path, std::size_t limit);

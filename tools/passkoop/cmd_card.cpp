@@ -16,8 +16,20 @@ cards::CardInfo card_info(const Pass& pass, const std::string& text, const std::
             pass.card_sequence, pass.expiry_day, cards::qr_for_pass_text(text)};
 }
 
+constexpr Help kCardHelp{
+    "passkoop card --format svg|png|pdf|terminal --out FICHIER|- [--coop-name NOM] [--qr-only] TEXTE\n"
+    "Dessine la carte d'un pass (TEXTE, tel qu'issue l'a affiché) ; --format terminal --out - dessine le QR\n"
+    "dans le terminal.\n"
+    "  --coop-name NOM    nom de la coop sur la carte (sinon « Coop n° N »)\n"
+    "  --qr-only          le QR code seul\n",
+    "passkoop card --format svg|png|pdf|terminal --out FILE|- [--coop-name NAME] [--qr-only] TEXT\n"
+    "Draws a pass's card (TEXT, as issue printed it); --format terminal --out - draws the QR in the terminal.\n"
+    "  --coop-name NAME   the coop's name on the card (else \"Coop no. N\")\n"
+    "  --qr-only          the QR code alone\n"};
+
 int cmd_card(const Argv& argv) {
     const Args args(argv, {"format", "out", "coop-name"}, {"qr-only"});
+    if (print_help_if_asked(args, kCardHelp, std::cout)) return kExitOk;
     const std::string format = args.require("format");
     const std::string out = args.require("out");
     const std::string raw = args.single_positional("TEXT");

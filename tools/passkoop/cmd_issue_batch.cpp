@@ -43,7 +43,8 @@ struct Job {
 };
 
 struct Summary {
-    std::map<std::string, int> issued, skipped;
+    std::map<std::string, int> issued;
+    std::map<std::string, std::vector<std::string>> skipped;  // reason → who ("4242 Marie D.")
     int unchanged = 0;
     std::vector<cards::LineProblem> errors;
 };
@@ -86,6 +87,10 @@ std::vector<Job> plan(const cards::MemberExport& members, const cards::IssuanceL
     std::vector<Job> jobs;
     for (const cards::MemberRow& row : members.rows) {
         const auto error = [&](const std::string& m) { summary.errors.push_back({row.line, m}); };
+        const auto skip = [&](const std::string& why) {
+            const std::string name = cards::display_name(row.name, cards::NameStyle::initial);
+            summary.skipped[why].push_back(std::to_string(*row.number) + (name.empty() ? "" : " " + name));
+        };
         if (!row.number) {
             error(tr("pas de numéro de membre (Base du code Barre ou Code Barre)", "no member number (barcode_base or barcode)"));
             continue;
@@ -97,11 +102,13 @@ std::vector<Job> plan(const cards::MemberExport& members, const cards::IssuanceL
             continue;
         }
         if (!row.is_member && !row.is_associated) {
-            ++summary.skipped[tr("ni membre ni personne rattachée", "neither member nor associated person")];
+            skip(tr("ni membre ni personne rattachée", "neither member nor associated person"));
             continue;
         }
         if (!states.contains(row.state)) {
-            ++summary.skipped[tr("statut « ", "state \"") + printable(row.state) + tr(" »", "\"")];
+            // In the export's own words: a French export gets Odoo's French labels.
+            const std::string state = members.french_headers ? cards::french_state_label(row.state) : row.state;
+            skip(tr("statut « ", "state \"") + printable(state) + tr(" »", "\""));
             continue;
         }
         Job job;
@@ -115,7 +122,7 @@ std::vector<Job> plan(const cards::MemberExport& members, const cards::IssuanceL
         const cards::IssuedCard* last = log.latest(n);
         if (!last) job.why = tr("nouvelles", "new");
         else if (last->revoked_day && last->reason == "departed" && !all) {
-            ++summary.skipped[tr("carte révoquée au départ du membre (--all pour réémettre)", "card revoked when the member left (--all to re-issue)")];
+            skip(tr("carte révoquée au départ du membre (--all pour réémettre)", "card revoked when the member left (--all to re-issue)"));
             continue;
         } else if (last->revoked_day && last->reason == "failed") job.why = tr("non dessinées la dernière fois", "not drawn last time");
         else if (last->revoked_day) job.why = tr("remplaçant une carte perdue", "replacing a lost card");
@@ -210,6 +217,15 @@ private:
     std::size_t last_ = 101;
 };
 
+// A PDF of its own for each run ("cartes-2026-11-21.pdf", then "-2", "-3" the same day): a sheet
+// not printed yet is never overwritten by the next run.
+fs::path new_pdf_path(const fs::path& dir) {
+    const std::string stem = "cartes-" + format_day(day_of(unix_now()));
+    fs::path path = dir / (stem + ".pdf");
+    for (int n = 2; fs::exists(path); ++n) path = dir / (stem + "-" + std::to_string(n) + ".pdf");
+    return path;
+}
+
 void print_summary(const Summary& s, const fs::path& dir, const std::string& pdf, int pages) {
     int issued = 0;
     for (const auto& [why, n] : s.issued) issued += n;
@@ -222,9 +238,16 @@ void print_summary(const Summary& s, const fs::path& dir, const std::string& pdf
     }
     std::cout << "\n" << tr("Inchangées (carte en cours déjà émise) : ", "Unchanged (current card already issued): ") << s.unchanged << "\n";
     int skipped = 0;
-    for (const auto& [why, n] : s.skipped) skipped += n;
+    for (const auto& [why, who] : s.skipped) skipped += static_cast<int>(who.size());
     std::cout << tr("Ignorées : ", "Skipped: ") << skipped << "\n";
-    for (const auto& [why, n] : s.skipped) std::cout << "  " << n << " × " << why << "\n";
+    // Who, so that the volunteer can check the export: the first few of each reason.
+    constexpr std::size_t kNamed = 10;
+    for (const auto& [why, who] : s.skipped) {
+        std::cout << "  " << who.size() << " × " << why << tr(" : ", ": ");
+        for (std::size_t i = 0; i < std::min(who.size(), kNamed); ++i) std::cout << (i ? ", " : "") << printable(who[i]);
+        if (who.size() > kNamed) std::cout << tr(" … et ", " … and ") << who.size() - kNamed << tr(" autre(s)", " more");
+        std::cout << "\n";
+    }
     std::cout << tr("Erreurs : ", "Errors: ") << s.errors.size() << "\n";
     for (const auto& e : s.errors) std::cout << tr("  ligne ", "  line ") << e.line << tr(" : ", ": ") << printable(e.message) << "\n";
     if (!pdf.empty())
@@ -236,11 +259,52 @@ void print_summary(const Summary& s, const fs::path& dir, const std::string& pdf
 
 }  // namespace
 
+std::vector<std::uint64_t> set_aside_departed_cards(const fs::path& dir, const cards::IssuanceLog& log) {
+    std::set<std::uint64_t> members;
+    for (const cards::IssuedCard& card : log.cards) members.insert(card.member);
+    std::vector<std::uint64_t> moved;
+    for (const std::uint64_t n : members) {
+        const cards::IssuedCard* last = log.latest(n);
+        if (!last || !last->revoked_day || last->reason != "departed") continue;
+        bool any = false;
+        for (const char* format : {"png", "svg"}) {
+            const std::string file = std::to_string(n) + "." + format;
+            if (!fs::exists(dir / format / file)) continue;
+            fs::create_directories(dir / kSetAsideDir / format);
+            fs::rename(dir / format / file, dir / kSetAsideDir / format / file);
+            any = true;
+        }
+        if (any) moved.push_back(n);
+    }
+    return moved;
+}
+
+constexpr Help kIssueBatchHelp{
+    "passkoop issue-batch --key FICHIER --coop N --key-number K --csv MEMBRES.csv --out DOSSIER [--coop-name NOM]\n"
+    "                     [--days J | --until AAAA-MM-JJ] [--states up_to_date,alert,delay,exempted] [--names initial|full|none]\n"
+    "                     [--encoding auto|utf-8|windows-1252] [--sheet a4|card] [--all]\n"
+    "Les cartes de tous les membres d'un export CSV d'Odoo : un PDF daté à imprimer, une image PNG et SVG par\n"
+    "membre, et le journal d'émission (à conserver). Relancée après chaque export, elle ne refait que les cartes\n"
+    "nouvelles, changées ou bientôt expirées ; --all refait tout.\n"
+    "  --states           les statuts Odoo qui reçoivent une carte (noms techniques ou libellés français)\n"
+    "  --names            nom sur la carte : « Marie D. » (initial), complet (full) ou aucun (none)\n"
+    "  --sheet card       une page par carte, pour une imprimante à cartes\n",
+    "passkoop issue-batch --key FILE --coop N --key-number K --csv MEMBERS.csv --out DIR [--coop-name NAME]\n"
+    "                     [--days D | --until YYYY-MM-DD] [--states up_to_date,alert,delay,exempted] [--names initial|full|none]\n"
+    "                     [--encoding auto|utf-8|windows-1252] [--sheet a4|card] [--all]\n"
+    "The cards of every member of an Odoo CSV export: a dated PDF to print, a PNG and an SVG image per member,\n"
+    "and the issuance log (keep it). Run again after each export, it only makes the new, changed or soon-expiring\n"
+    "cards; --all makes them all again.\n"
+    "  --states           the Odoo states that get a card (technical names or French labels)\n"
+    "  --names            name on the card: \"Marie D.\" (initial), full or none\n"
+    "  --sheet card       one page per card, for a card printer\n"};
+
 int cmd_issue_batch(const Argv& argv) {
     const Args args(argv,
                     {"key", "coop", "key-number", "csv", "out", "coop-name", "days", "until", "issued", "states", "names", "encoding",
                      "sheet"},
                     {"all"});
+    if (print_help_if_asked(args, kIssueBatchHelp, std::cout)) return kExitOk;
     Pass base;
     base.coop = static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535));
     base.key_number = static_cast<std::uint8_t>(args.require_integer("key-number", 0, 255));
@@ -274,6 +338,9 @@ int cmd_issue_batch(const Argv& argv) {
         log = std::move(*parsed);
     }
 
+    for (const std::uint64_t n : set_aside_departed_cards(dir, log))
+        std::cout << tr("Images du membre parti ", "Images of departed member ") << n << tr(" mises à l'écart dans ", " set aside in ")
+                  << (dir / kSetAsideDir).string() << "/\n";
     Summary summary;
     std::vector<Job> jobs = plan(members, log, args, base, summary);
     std::string pdf_path;
@@ -315,7 +382,7 @@ int cmd_issue_batch(const Argv& argv) {
         if (log_changed) write_file_atomic(log_path, cards::issuance_log_text(log));
         if (pdf.cards() > 0) {
             pages = sheet == "a4" ? (pdf.cards() + 9) / 10 : pdf.cards();
-            pdf_path = (dir / "cartes.pdf").string();
+            pdf_path = new_pdf_path(dir).string();
             write_file_atomic(pdf_path, pdf.finish());
         }
     }

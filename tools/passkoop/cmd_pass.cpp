@@ -14,8 +14,21 @@
 
 namespace passkoop::cli {
 
+constexpr Help kKeygenHelp{
+    "passkoop keygen --out FICHIER [--no-passphrase] [--force]\n"
+    "Crée une clé de signature (chiffrée par une phrase de passe demandée deux fois, ou PASSKOOP_PASSPHRASE),\n"
+    "écrite en mode 0600, et affiche sa clé publique, à envoyer aux admins du registre.\n"
+    "  --no-passphrase    clé non chiffrée, pour les essais seulement\n"
+    "  --force            remplace FICHIER s'il existe\n",
+    "passkoop keygen --out FILE [--no-passphrase] [--force]\n"
+    "Makes a signing key (encrypted with a passphrase asked twice, or PASSKOOP_PASSPHRASE), written with mode\n"
+    "0600, and prints its public key, to send to the registry admins.\n"
+    "  --no-passphrase    unencrypted key, for tests only\n"
+    "  --force            replaces FILE if it exists\n"};
+
 int cmd_keygen(const Argv& argv) {
     const Args args(argv, {"out"}, {"no-passphrase", "force"});
+    if (print_help_if_asked(args, kKeygenHelp, std::cout)) return kExitOk;
     const std::string out = args.require("out");
     const SigningKey key = SigningKey::generate();
     if (args.flag("no-passphrase")) {
@@ -33,16 +46,36 @@ int cmd_keygen(const Argv& argv) {
     return kExitOk;
 }
 
+constexpr Help kPubkeyHelp{
+    "passkoop pubkey --key FICHIER\nAffiche la clé publique (base64) d'un fichier de clé, sans phrase de passe.\n",
+    "passkoop pubkey --key FILE\nPrints the public key (base64) of a key file, no passphrase needed.\n"};
+
 int cmd_pubkey(const Argv& argv) {
     const Args args(argv, {"key"}, {});
+    if (print_help_if_asked(args, kPubkeyHelp, std::cout)) return kExitOk;
     const PublicKey pub = key_file_public_key(args.require("key"));
     std::cout << to_base64(pub) << "\n";
     std::cerr << tr("identifiant ", "key id ") << key_id(pub) << "\n";
     return kExitOk;
 }
 
+constexpr Help kIssueHelp{
+    "passkoop issue --key FICHIER --coop N --key-number K --member M [--seq S] [--name TEXTE]\n"
+    "               [--days J | --until AAAA-MM-JJ] [--kind member|tester] [--issued AAAA-MM-JJ]\n"
+    "Signe le pass d'un membre et affiche son texte (celui du QR code). Valable un an par défaut.\n"
+    "  --name TEXTE       nom imprimé, 24 octets au plus (ex. « Camille D. »)\n"
+    "  --seq S            numéro de carte, pour une carte refaite\n"
+    "  --kind tester      pass d'essai, valable seulement dans la coop qui l'émet\n",
+    "passkoop issue --key FILE --coop N --key-number K --member M [--seq S] [--name TEXT]\n"
+    "               [--days D | --until YYYY-MM-DD] [--kind member|tester] [--issued YYYY-MM-DD]\n"
+    "Signs a member's pass and prints its text (the QR code's). Valid one year by default.\n"
+    "  --name TEXT        printed name, 24 bytes at most (e.g. \"Camille D.\")\n"
+    "  --seq S            card number, for a re-made card\n"
+    "  --kind tester      trial pass, valid only in the coop that issues it\n"};
+
 int cmd_issue(const Argv& argv) {
     const Args args(argv, {"key", "coop", "key-number", "member", "seq", "name", "days", "until", "kind", "issued"}, {});
+    if (print_help_if_asked(args, kIssueHelp, std::cout)) return kExitOk;
     Pass pass;
     pass.coop = static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535));
     pass.key_number = static_cast<std::uint8_t>(args.require_integer("key-number", 0, 255));
@@ -68,8 +101,25 @@ int cmd_issue(const Argv& argv) {
     return kExitOk;
 }
 
+constexpr Help kVerifyHelp{
+    "passkoop verify --registry BUNDLE [--pin REGISTRE | --state ETAT] [--at AAAA-MM-JJ] [--grace-days J] [--json] [TEXTE]\n"
+    "Vérifie un pass scanné (TEXTE, ou une ligne lue sur l'entrée standard). Code de sortie 0 valide, 1 non\n"
+    "valide, 2 erreur d'usage ou de fichier.\n"
+    "  --pin REGISTRE     la version du registre que votre coop vous a donnée (ou un fichier --state)\n"
+    "  --state ETAT       registre et listes de révocation retenus, relus puis mis à jour à chaque appel\n"
+    "  --grace-days J     jours pendant lesquels un registre expiré est encore accepté (90 par défaut)\n"
+    "  --json             le résultat en JSON\n",
+    "passkoop verify --registry BUNDLE [--pin REGISTRY | --state STATE] [--at YYYY-MM-DD] [--grace-days D] [--json] [TEXT]\n"
+    "Verifies a scanned pass (TEXT, or one line read from standard input). Exit code 0 valid, 1 not valid,\n"
+    "2 usage or file error.\n"
+    "  --pin REGISTRY     the registry version your coop gave you (or a --state file)\n"
+    "  --state STATE      trusted registry and revocation lists, read then updated at each call\n"
+    "  --grace-days D     days during which an expired registry is still accepted (90 by default)\n"
+    "  --json             the result as JSON\n"};
+
 int cmd_verify(const Argv& argv) {
     const Args args(argv, {"registry", "at", "pin", "state", "grace-days"}, {"json"});
+    if (print_help_if_asked(args, kVerifyHelp, std::cout)) return kExitOk;
     std::string text;
     if (args.positional().empty()) {
         // No TEXT: read one scanned line from standard input (a scanner piped in, or a paste).
@@ -99,13 +149,14 @@ int cmd_verify(const Argv& argv) {
                         "note: registry not pinned (--pin); only its internal consistency is checked\n");
 
     const std::int64_t clock = args.date("at") ? start_of_day(*args.date("at")) : unix_now();
-    const VerifyOptions options{.grace_days = args.integer("grace-days", 0, 3650).value_or(30)};
+    const VerifyOptions options{.grace_days = args.integer("grace-days", 0, 3650).value_or(kDefaultGraceDays)};
     const Verification v = verify_pass(text, *bundle, clock, options);
     if (args.flag("json")) {
         std::cout << verification_to_json(v).dump(2) << "\n";
     } else {
-        std::cout << (v.valid() ? (v.warnings.empty() ? "OK  " : "OK! ") : "NON ") << to_string(v.code) << " — "
-                  << message(v.code) << "\n";
+        // A refusal's code stays as is (scripts and support read it), after the message in the user's language.
+        std::cout << (v.valid() ? (v.warnings.empty() ? tr("OUI  ", "YES  ") : tr("OUI! ", "YES! ")) : tr("NON  ", "NO   "))
+                  << message(v.code) << (v.valid() ? "" : " [" + std::string(to_string(v.code)) + "]") << "\n";
         if (v.pass) {
             const Pass& p = *v.pass;
             std::cout << "  coop    : " << p.coop;
@@ -114,7 +165,7 @@ int cmd_verify(const Argv& argv) {
                       << (p.kind == PassKind::tester ? tr(" [pass d'essai]", " [tester pass]") : "")
                       << tr("\n  expire  : ", "\n  expires : ")
                       << (language() == Lang::en ? format_day(p.expiry_day) : format_day_fr(p.expiry_day))
-                      << "\n  pass id : " << v.pass_id << "\n";
+                      << tr("\n  id pass : ", "\n  pass id : ") << v.pass_id << "\n";
         }
         for (const Warning w : v.warnings) std::cout << "  ! " << message(w, v.registry_issued_at) << "\n";
     }

@@ -16,8 +16,25 @@
 
 namespace passkoop::cli {
 
+constexpr Help kRevokeHelp{
+    "passkoop revoke --key FICHIER --coop N --list LISTE.json [--previous-key B64]... (--pass TEXTE)...\n"
+    "passkoop revoke --key FICHIER --coop N --list LISTE.json --log DOSSIER/issuance-log.csv (--pass-id ID | --member N | --lost N)...\n"
+    "Ajoute des passes à la liste de révocation signée de la coop (créée si elle n'existe pas).\n"
+    "  --pass TEXTE       un pass signé par la clé de la coop\n"
+    "  --pass-id ID       un pass du journal d'émission (--log)\n"
+    "  --member N         toutes les cartes du membre N (membre parti) ; --lost N : sa carte actuelle (perdue)\n"
+    "  --previous-key B64 une ancienne clé de la coop, qui a signé la liste ou les passes\n",
+    "passkoop revoke --key FILE --coop N --list LIST.json [--previous-key B64]... (--pass TEXT)...\n"
+    "passkoop revoke --key FILE --coop N --list LIST.json --log DIR/issuance-log.csv (--pass-id ID | --member N | --lost N)...\n"
+    "Adds passes to the coop's signed revocation list (made if it does not exist).\n"
+    "  --pass TEXT        a pass signed by the coop's key\n"
+    "  --pass-id ID       a pass of the issuance log (--log)\n"
+    "  --member N         every card of member N (a departed member); --lost N: their current card (lost)\n"
+    "  --previous-key B64 a former key of the coop, which signed the list or the passes\n"};
+
 int cmd_revoke(const Argv& argv) {
     const Args args(argv, {"key", "coop", "list", "pass", "pass-id", "log", "member", "lost", "previous-key"}, {});
+    if (print_help_if_asked(args, kRevokeHelp, std::cout)) return kExitOk;
     const auto coop = static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535));
     const std::string path = args.require("list");
     const std::string key_path = args.require("key");
@@ -130,8 +147,15 @@ int cmd_revoke(const Argv& argv) {
         std::cout << tr("membre ", "member ") << n << tr(" : carte ", ": card ") << last->sequence + 1
                   << tr(" révoquée ; relancez issue-batch pour émettre la carte suivante\n", " revoked; run issue-batch again to issue the next card\n");
     }
+    // A departed member's card images are moved aside at once, not only at the next batch.
+    const auto set_aside = [&] {
+        for (const std::uint64_t n : set_aside_departed_cards(std::filesystem::path(log_path).parent_path(), *log))
+            std::cout << tr("images du membre ", "images of member ") << n << tr(" mises à l'écart dans ", " set aside in ")
+                      << (std::filesystem::path(log_path).parent_path() / kSetAsideDir).string() << "/\n";
+    };
     if (added.empty() && log_only_change) {
         write_file_atomic(log_path, cards::issuance_log_text(*log));
+        set_aside();
         std::cout << tr("Journal d'émission mis à jour : ", "Issuance log updated: ") << log_path << "\n";
         return kExitOk;
     }
@@ -158,6 +182,7 @@ int cmd_revoke(const Argv& argv) {
     if (log) write_file_atomic(log_path, cards::issuance_log_text(*log));
     std::cout << tr("Liste écrite : ", "List written: ") << path << tr(" (séquence ", " (sequence ") << list.sequence << ", "
               << list.entries.size() << tr(" pass révoqués, signée par la clé ", " revoked passes, signed by key ") << key.id() << ")\n";
+    if (log) set_aside();
     return kExitOk;
 }
 

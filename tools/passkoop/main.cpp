@@ -38,18 +38,21 @@ void print_help() {
         "                 --state : registre et listes de révocations retenus, relus puis mis à jour à chaque appel\n"
         "\n"
         "Registre (admins) :\n"
-        "  passkoop registry init --out BROUILLON (--from ACTUEL | --name NOM --coop N --public-key B64|--key-file F)\n"
+        "  passkoop registry init --out BROUILLON (--from ACTUEL | --name NOM --coop N --public-key B64|--key-file F) [--valid-days J]\n"
+        "  passkoop registry renew --from ACTUEL --out SUIVANT [--valid-days J]   même contenu, nouvelles dates (180 jours)\n"
         "  passkoop registry add-coop BROUILLON --number N --name NOM [--city --department --country --stage --website --latitude --longitude]\n"
         "  passkoop registry set-key BROUILLON --coop N --key-number K [--public-key B64|--key-file F] [--not-before D] [--not-after D] [--status active|retired|compromised]\n"
         "  passkoop registry set-policy BROUILLON --coop N [--welcomes oui|non] [--max-visits N] [--window-days J] [--conditions members|surcharge] [--surcharge-percent P] [--accepted all|1,2] [--note TEXTE]\n"
         "  passkoop registry add-admin BROUILLON --name NOM --coop N --public-key B64|--key-file F [--threshold K]\n"
         "  passkoop registry remove-admin BROUILLON --key-id ID [--threshold K]\n"
         "  passkoop registry sign FICHIER [--key CLE_ADMIN] [--merge AUTRE.json]... [--out FICHIER]\n"
-        "  passkoop registry verify FICHIER [--previous VERSION_PRECEDENTE] [--pin REGISTRE]\n"
-        "  passkoop registry show FICHIER [--brief]      passkoop registry diff ANCIEN NOUVEAU\n"
+        "  passkoop registry verify FICHIER [--previous VERSION_PRECEDENTE] [--pin REGISTRE] [--at AAAA-MM-JJ]\n"
+        "  passkoop registry show FICHIER [--brief] [--at AAAA-MM-JJ]      passkoop registry diff ANCIEN NOUVEAU\n"
         "  passkoop registry bundle --registry REGISTRE --out BUNDLE [--from ANCIEN_BUNDLE] [--history F]... [--revocations F]...\n"
         "\n"
-        "Options générales : --lang fr|en (ou PASSKOOP_LANG=en). Phrase de passe : invite, ou PASSKOOP_PASSPHRASE.\n",
+        "Un registre est valable 180 jours : renouvelez-le avant (registry renew), show et verify préviennent 30 jours avant.\n"
+        "Aide d'une commande : passkoop COMMANDE --help. Options générales : --lang fr|en (ou PASSKOOP_LANG=en), --version.\n"
+        "Phrase de passe : invite, ou PASSKOOP_PASSPHRASE.\n",
         "passkoop — the visitor pass of cooperative supermarkets\n"
         "\n"
         "Keys and passes (a coop's volunteer):\n"
@@ -72,18 +75,21 @@ void print_help() {
         "                 --state: trusted registry and revocation lists, read then updated at each call\n"
         "\n"
         "Registry (admins):\n"
-        "  passkoop registry init --out DRAFT (--from CURRENT | --name NAME --coop N --public-key B64|--key-file F)\n"
+        "  passkoop registry init --out DRAFT (--from CURRENT | --name NAME --coop N --public-key B64|--key-file F) [--valid-days D]\n"
+        "  passkoop registry renew --from CURRENT --out NEXT [--valid-days D]      same content, new dates (180 days)\n"
         "  passkoop registry add-coop DRAFT --number N --name NAME [--city --department --country --stage --website --latitude --longitude]\n"
         "  passkoop registry set-key DRAFT --coop N --key-number K [--public-key B64|--key-file F] [--not-before D] [--not-after D] [--status active|retired|compromised]\n"
         "  passkoop registry set-policy DRAFT --coop N [--welcomes yes|no] [--max-visits N] [--window-days D] [--conditions members|surcharge] [--surcharge-percent P] [--accepted all|1,2] [--note TEXT]\n"
         "  passkoop registry add-admin DRAFT --name NAME --coop N --public-key B64|--key-file F [--threshold K]\n"
         "  passkoop registry remove-admin DRAFT --key-id ID [--threshold K]\n"
         "  passkoop registry sign FILE [--key ADMIN_KEY] [--merge OTHER.json]... [--out FILE]\n"
-        "  passkoop registry verify FILE [--previous PREVIOUS_VERSION] [--pin REGISTRY]\n"
-        "  passkoop registry show FILE [--brief]         passkoop registry diff OLD NEW\n"
+        "  passkoop registry verify FILE [--previous PREVIOUS_VERSION] [--pin REGISTRY] [--at YYYY-MM-DD]\n"
+        "  passkoop registry show FILE [--brief] [--at YYYY-MM-DD]         passkoop registry diff OLD NEW\n"
         "  passkoop registry bundle --registry REGISTRY --out BUNDLE [--from OLD_BUNDLE] [--history F]... [--revocations F]...\n"
         "\n"
-        "General options: --lang fr|en (or PASSKOOP_LANG=en). Passphrase: prompt, or PASSKOOP_PASSPHRASE.\n");
+        "A registry is valid 180 days: renew it before (registry renew); show and verify warn 30 days ahead.\n"
+        "A command's help: passkoop COMMAND --help. General options: --lang fr|en (or PASSKOOP_LANG=en), --version.\n"
+        "Passphrase: prompt, or PASSKOOP_PASSPHRASE.\n");
 }
 
 }  // namespace
@@ -91,23 +97,19 @@ void print_help() {
 int main(int argc, char** argv) {
     language_from_environment();
     std::vector<std::string> args;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if ((a == "--lang" && i + 1 < argc) || a.starts_with("--lang=")) {
-            const std::string value = a == "--lang" ? argv[++i] : a.substr(7);
-            const auto lang = parse_language(value);
-            if (!lang) {
-                std::cerr << "passkoop : --lang " << value << " : fr ou en / fr or en\n";
-                return kExitUsage;
-            }
-            set_language(*lang);
-            continue;
-        }
-        args.push_back(a);
+    try {
+        args = cmdline::take_general_options(argc, argv);
+    } catch (const cmdline::UsageError& e) {
+        std::cerr << "passkoop : " << printable(e.what()) << "\n";
+        return kExitUsage;
     }
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         print_help();
         return args.empty() ? kExitUsage : kExitOk;
+    }
+    if (args[0] == "--version") {
+        std::cout << "passkoop " << cmdline::version() << "\n";
+        return kExitOk;
     }
     static const std::map<std::string, int (*)(const Argv&)> commands = {
         {"keygen", cmd_keygen}, {"pubkey", cmd_pubkey},     {"issue", cmd_issue},

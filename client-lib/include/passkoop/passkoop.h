@@ -87,7 +87,7 @@ enum passkoop_warning {
 
 /* Default number of days after the registry's expires_at during which passes are still accepted
  * (with PASSKOOP_WARNING_REGISTRY_STALE). */
-#define PASSKOOP_DEFAULT_GRACE_DAYS 30
+#define PASSKOOP_DEFAULT_GRACE_DAYS 90
 #define PASSKOOP_MAX_GRACE_DAYS 3650
 
 /* Largest scanned text looked at; longer texts are PASSKOOP_MALFORMED. */

@@ -19,6 +19,10 @@ inline constexpr std::size_t kMaxAdmins = 64;
 inline constexpr std::size_t kMaxCoops = 65535;
 inline constexpr std::size_t kMaxKeysPerCoop = 255;
 inline constexpr std::int64_t kDefaultMaxPassDays = 730;
+// A new registry version is valid this many days unless its admins choose otherwise (DESIGN §5).
+inline constexpr std::int64_t kDefaultRegistryValidityDays = 180;
+// Tools warn from this many days before a registry's expires_at, while there is time to renew.
+inline constexpr std::int64_t kRegistryRenewalWarningDays = 30;
 
 enum class KeyStatus { active, retired, compromised };
 std::string_view to_string(KeyStatus status);

@@ -41,10 +41,13 @@ std::string message(ResultCode code);
 // `registry_issued_at` (Unix seconds) dates the registry_stale message.
 std::string message(Warning warning, std::int64_t registry_issued_at = 0);
 
+// Days after the registry's expires_at during which passes are still accepted (with
+// registry_stale), unless configured otherwise (DESIGN §5); PASSKOOP_DEFAULT_GRACE_DAYS in C.
+inline constexpr std::int64_t kDefaultGraceDays = 90;
+
 struct VerifyOptions {
-    // Days after the registry's expires_at during which passes are still accepted (with
-    // registry_stale); after them every pass is refused with registry_expired.
-    std::int64_t grace_days = 30;
+    // After expires_at plus these days every pass is refused with registry_expired.
+    std::int64_t grace_days = kDefaultGraceDays;
 };
 
 struct Verification {

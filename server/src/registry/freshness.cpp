@@ -8,7 +8,7 @@ namespace passkoop::server {
 std::optional<std::string> renewal_warning(const Registry& registry, std::int64_t now, std::int64_t grace_days) {
     const std::string version = std::to_string(registry.version);
     const std::string expires = format_day_fr(day_of(registry.expires_at));
-    if (now < registry.expires_at - kRenewalWarningDays * kSecondsPerDay) return std::nullopt;
+    if (now < registry.expires_at - kRegistryRenewalWarningDays * kSecondsPerDay) return std::nullopt;
     if (now < registry.expires_at) {
         const std::int64_t days = (registry.expires_at - now + kSecondsPerDay - 1) / kSecondsPerDay;
         return tr("ATTENTION : le registre version ", "WARNING: registry version ") + version + tr(" expire le ", " expires on ") +

@@ -10,9 +10,8 @@
 
 namespace passkoop::server {
 
-inline constexpr std::int64_t kRenewalWarningDays = 30;
-
-// The warning for the log, in the current language; nothing while more than 30 days are left.
+// The warning for the log, in the current language; nothing while more than
+// kRegistryRenewalWarningDays (30) days are left.
 [[nodiscard]] std::optional<std::string> renewal_warning(const Registry& registry, std::int64_t now, std::int64_t grace_days);
 
 }  // namespace passkoop::server

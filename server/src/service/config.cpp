@@ -57,7 +57,7 @@ const std::vector<Setting>& settings() {
          [](C& c, const std::string& v) { c.max_connections = static_cast<int>(to_int("max-connections", v, 1, 100000)); }},
         {"read-timeout", "secondes pour recevoir une requête, au-delà 408 (défaut 30)", "seconds to receive a request, 408 beyond (default 30)",
          [](C& c, const std::string& v) { c.read_timeout_seconds = static_cast<int>(to_int("read-timeout", v, 1, 3600)); }},
-        {"grace-days", "jours de tolérance après l'expiration du registre (défaut 30)", "days of grace after the registry expires (default 30)",
+        {"grace-days", "jours de tolérance après l'expiration du registre (défaut 90)", "days of grace after the registry expires (default 90)",
          [](C& c, const std::string& v) { c.grace_days = to_int("grace-days", v, 0, 3650); }},
         {"time-zone", "fuseau horaire de la boutique, nom IANA, pour les dates et heures lues par les gens (défaut : celui du système), ex. Europe/Paris",
          "the shop's time zone, an IANA name, for the dates and times people read (default: the system's), e.g. Europe/Paris",

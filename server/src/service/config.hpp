@@ -3,6 +3,7 @@
 #pragma once
 
 #include <passkoop/policy.hpp>
+#include <passkoop/verifier.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -31,7 +32,7 @@ struct Config {
     std::size_t batch_body_limit = 1024 * 1024;
     std::size_t header_limit = 8 * 1024;
     int read_timeout_seconds = 30;
-    std::int64_t grace_days = 30;
+    std::int64_t grace_days = kDefaultGraceDays;
     // The shop's time zone (IANA name) for the dates and times people read or choose; unset: the system's.
     std::optional<std::string> time_zone;
     std::int64_t retention_months = 36;

@@ -12,6 +12,8 @@
 #include "registry/registry_pull.hpp"
 #include "store/tokens.hpp"
 
+#include <cmdline.hpp>
+
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
 #include <passkoop/text.hpp>
@@ -24,6 +26,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <limits>
 #include <iostream>
 
 namespace {
@@ -31,34 +34,11 @@ namespace {
 using namespace passkoop;
 using namespace passkoop::server;
 
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
+using cmdline::Args;
+using cmdline::Help;
+using cmdline::UsageError;
 
-// Removes "--name value" from args and returns the value.
-std::optional<std::string> take(std::vector<std::string>& args, const std::string& name) {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--" + name && i + 1 < args.size()) {
-            std::string v = args[i + 1];
-            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
-            return v;
-        }
-        if (args[i].starts_with("--" + name + "=")) {
-            std::string v = args[i].substr(name.size() + 3);
-            args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
-            return v;
-        }
-    }
-    return std::nullopt;
-}
-
-std::string require(std::vector<std::string>& args, const std::string& name) {
-    auto v = take(args, name);
-    if (!v) throw UsageError(tr("option requise : --", "required option: --") + name);
-    return *v;
-}
-
-Config settings_from(std::vector<std::string>& args) {
+Config settings_from(const std::vector<std::string>& args) {
     Config config;
     const auto rest = parse_config(args, config);
     if (!rest.empty()) throw UsageError(tr("argument inattendu : ", "unexpected argument: ") + rest.front());
@@ -73,6 +53,43 @@ Config settings_from(std::vector<std::string>& args) {
     }
     return config;
 }
+
+// The settings a maintenance command takes (--db, --config, …), as parse_config reads them.
+Config settings_from(const Args& args, std::initializer_list<const char*> names) {
+    std::vector<std::string> settings;
+    for (const char* name : names)
+        if (const auto value = args.get(name)) settings.insert(settings.end(), {"--" + std::string(name), *value});
+    return settings_from(settings);
+}
+
+constexpr Help kServeHelp{"passkoopd serve --registry BUNDLE --coop N [--db FICHIER] [réglages…]\n"
+                          "Sert la page de caisse et l'API de vérification de la boutique. Réglages :\n",
+                          "passkoopd serve --registry BUNDLE --coop N [--db FILE] [settings…]\n"
+                          "Serves the shop's cashier page and verification API. Settings:\n"};
+constexpr Help kDemoHelp{"passkoopd demo [--dir DOSSIER] [--listen 127.0.0.1:8080] [réglages…]\n"
+                         "Une démo complète sans configuration : registre, passes d'exemple et jetons dans DOSSIER\n"
+                         "(passkoop-demo-data par défaut), puis le serveur. Réglages : ceux de passkoopd serve --help.\n",
+                         "passkoopd demo [--dir DIR] [--listen 127.0.0.1:8080] [settings…]\n"
+                         "A full demo with zero configuration: registry, sample passes and tokens in DIR\n"
+                         "(passkoop-demo-data by default), then the server. Settings: those of passkoopd serve --help.\n"};
+constexpr Help kTokenHelp{"passkoopd token create --db FICHIER --role cashier|manager --name TEXTE   (affiche le jeton une seule fois)\n"
+                          "passkoopd token list --db FICHIER\n"
+                          "passkoopd token revoke --db FICHIER --id N\n"
+                          "Les jetons des caisses (cashier) et des responsables (manager). --config FICHIER au lieu de --db.\n",
+                          "passkoopd token create --db FILE --role cashier|manager --name TEXT   (prints the token once)\n"
+                          "passkoopd token list --db FILE\n"
+                          "passkoopd token revoke --db FILE --id N\n"
+                          "The tokens of tills (cashier) and managers (manager). --config FILE instead of --db.\n"};
+constexpr Help kLedgerHelp{"passkoopd ledger verify --db FICHIER [--expect LIGNES:HACHAGE] [--retention-months M]\n"
+                           "passkoopd ledger purge --db FICHIER [--retention-months M]\n"
+                           "verify contrôle la chaîne du registre des visites (--expect : une tête notée plus tôt) ;\n"
+                           "purge efface les identifiants plus anciens que la conservation. --config FICHIER au lieu de --db.\n",
+                           "passkoopd ledger verify --db FILE [--expect ROWS:HASH] [--retention-months M]\n"
+                           "passkoopd ledger purge --db FILE [--retention-months M]\n"
+                           "verify checks the visits ledger's chain (--expect: a head noted earlier);\n"
+                           "purge erases identifiers older than the retention. --config FILE instead of --db.\n"};
+constexpr Help kBackupHelp{"passkoopd backup --db FICHIER --out COPIE\nUne copie cohérente de la base, serveur en marche.\n",
+                           "passkoopd backup --db FILE --out COPY\nA consistent copy of the database, server running.\n"};
 
 // Each line filtered on its own, the line breaks kept.
 std::string printable_lines(std::string_view text) {
@@ -210,7 +227,9 @@ void print_help() {
                     "  passkoopd ledger verify --db FILE [--expect ROWS:HASH]          (a head noted earlier)\n"
                     "  passkoopd ledger purge --db FILE [--retention-months M]\n"
                     "  passkoopd backup --db FILE --out COPY\n\nSettings (command line or --config FILE):\n")
-              << config_help() << tr("\nLangue : --lang en ou PASSKOOP_LANG=en.\n", "\nLanguage: --lang fr or PASSKOOP_LANG=fr.\n");
+              << config_help()
+              << tr("\nAide d'une commande : passkoopd COMMANDE --help. Langue : --lang en ou PASSKOOP_LANG=en. --version.\n",
+                    "\nA command's help: passkoopd COMMAND --help. Language: --lang fr or PASSKOOP_LANG=fr. --version.\n");
 }
 
 int run(std::vector<std::string> args) {
@@ -218,12 +237,23 @@ int run(std::vector<std::string> args) {
         print_help();
         return args.empty() ? 2 : 0;
     }
+    if (args[0] == "--version") {
+        std::cout << "passkoopd " << cmdline::version() << "\n";
+        return 0;
+    }
     const std::string command = args[0];
     args.erase(args.begin());
     const std::string sub = !args.empty() && !args[0].starts_with("--") ? args[0] : "";
+    // serve and demo hand their settings to parse_config, which also reads them from --config FILE.
+    if ((command == "serve" || command == "demo") && cmdline::asks_for_help(args)) {
+        std::cout << (language() == Lang::en ? (command == "serve" ? kServeHelp : kDemoHelp).en
+                                             : (command == "serve" ? kServeHelp : kDemoHelp).fr)
+                  << (command == "serve" ? config_help() : "");
+        return 0;
+    }
     if (command == "serve") return serve(settings_from(args));
     if (command == "demo") {
-        const std::filesystem::path dir = take(args, "dir").value_or("passkoop-demo-data");
+        const std::filesystem::path dir = cmdline::take_option(args, "dir").value_or("passkoop-demo-data");
         Config config = settings_from(args);
         const Demo demo = make_demo(dir, config);
         const std::string samples = demo.passes_file.string();
@@ -248,29 +278,31 @@ int run(std::vector<std::string> args) {
     }
     if (command == "token") {
         args.erase(args.begin(), args.begin() + (sub.empty() ? 0 : 1));
+        const Args options(args, {"db", "config", "role", "name", "id"}, {});
+        if (cmdline::print_help_if_asked(options, kTokenHelp, std::cout)) return 0;
         if (sub == "create") {
-            const auto role = role_from_string(require(args, "role"));
+            const auto role = role_from_string(options.require("role"));
             if (!role) throw UsageError(tr("--role : cashier ou manager", "--role: cashier or manager"));
-            const std::string name = require(args, "name");
+            const std::string name = options.require("name");
             if (!is_valid_token_name(name))
                 throw UsageError(tr("--name : de 1 à 64 octets de texte UTF-8 imprimable (sans caractère de contrôle)",
                                     "--name: 1 to 64 bytes of printable UTF-8 text (no control characters)"));
-            Store store(settings_from(args).db);
+            Store store(settings_from(options, {"config", "db"}).db);
             std::cout << store.tokens().create(*role, name) << "\n";
             std::cerr << tr("Jeton affiché une seule fois : notez-le maintenant.\n", "Token shown once: write it down now.\n");
             return 0;
         }
         if (sub == "list") {
-            Store store(settings_from(args).db);
+            Store store(settings_from(options, {"config", "db"}).db);
             for (const auto& t : store.tokens().list())
                 std::cout << t.id << "\t" << to_string(t.role) << "\t" << format_instant(t.created_at) << "\t"
                           << (t.revoked_at ? tr("révoqué", "revoked") : tr("actif", "active")) << "\t" << t.name << "\n";
             return 0;
         }
         if (sub == "revoke") {
-            const std::string id = require(args, "id");
-            Store store(settings_from(args).db);
-            if (!store.tokens().revoke(std::stoll(id))) {
+            const std::int64_t id = options.require_integer("id", 1, std::numeric_limits<std::int64_t>::max());
+            Store store(settings_from(options, {"config", "db"}).db);
+            if (!store.tokens().revoke(id)) {
                 std::cerr << tr("aucun jeton actif n° ", "no active token #") << id << "\n";
                 return 1;
             }
@@ -281,14 +313,16 @@ int run(std::vector<std::string> args) {
     }
     if (command == "ledger") {
         args.erase(args.begin(), args.begin() + (sub.empty() ? 0 : 1));
+        const Args options(args, {"db", "config", "expect", "retention-months"}, {});
+        if (cmdline::print_help_if_asked(options, kLedgerHelp, std::cout)) return 0;
         if (sub == "verify") {
             std::optional<Checkpoint> noted;
-            if (const auto expect = take(args, "expect")) {
+            if (const auto expect = options.get("expect")) {
                 noted = parse_head(*expect);
                 if (!noted)
                     throw UsageError(tr("--expect : LIGNES:HACHAGE, tel que ledger verify l'affiche", "--expect: ROWS:HASH, as ledger verify prints it"));
             }
-            const Config config = settings_from(args);
+            const Config config = settings_from(options, {"config", "db", "retention-months"});
             Store store(config.db);
             const ChainReport report = store.ledger().verify_chain(unix_now(), config.retention_months, noted);
             if (report.first_bad_id) {
@@ -307,7 +341,7 @@ int run(std::vector<std::string> args) {
             return 0;
         }
         if (sub == "purge") {
-            const Config config = settings_from(args);
+            const Config config = settings_from(options, {"config", "db", "retention-months"});
             Store store(config.db);
             const PurgeResult result = store.ledger().purge_personal_data(unix_now(), config.retention_months);
             std::cout << tr("Identifiants effacés de ", "Identifiers erased from ") << result.erased << tr(" ligne(s)\n", " row(s)\n");
@@ -317,9 +351,11 @@ int run(std::vector<std::string> args) {
         throw UsageError(tr("ledger verify | purge", "ledger verify | purge"));
     }
     if (command == "backup") {
-        const std::string out = require(args, "out");
+        const Args options(args, {"db", "config", "out"}, {});
+        if (cmdline::print_help_if_asked(options, kBackupHelp, std::cout)) return 0;
+        const std::string out = options.require("out");
         if (std::filesystem::exists(out)) throw UsageError(out + tr(" existe déjà", " already exists"));
-        Store store(settings_from(args).db);
+        Store store(settings_from(options, {"config", "db"}).db);
         store.backup(out);
         std::cout << tr("Copie écrite : ", "Backup written: ") << out << "\n";
         return 0;
@@ -334,19 +370,11 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     passkoop::language_from_environment();
     std::vector<std::string> args;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--lang" && i + 1 < argc) {
-            const std::string value = argv[++i];
-            const auto lang = passkoop::parse_language(value);
-            if (!lang) {
-                std::cerr << "passkoopd : --lang " << value << " : fr ou en / fr or en\n";
-                return 2;
-            }
-            passkoop::set_language(*lang);
-            continue;
-        }
-        args.push_back(a);
+    try {
+        args = passkoop::cmdline::take_general_options(argc, argv);
+    } catch (const UsageError& e) {
+        std::cerr << "passkoopd : " << printable_lines(e.what()) << "\n";
+        return 2;
     }
     try {
         passkoop::ensure_sodium();
