@@ -3,6 +3,7 @@
 #pragma once
 
 #include <passkoop/bundle.hpp>
+#include <passkoop/json_text.hpp>
 #include <passkoop/pass.hpp>
 
 #include <nlohmann/json_fwd.hpp>
@@ -67,9 +68,8 @@ Verification verify_pass(std::string_view scanned_text, const TrustedBundle& bun
 // The JSON object of DESIGN §8: code, valid, warnings, pass_id, coop, member, expiry, message.
 nlohmann::json verification_to_json(const Verification& v);
 // The same object as compact JSON text with sorted keys (what verification_to_json(v).dump()
-// gives), written directly: a shop server answers every scan with it.
+// gives), written directly: a shop server answers every scan with it, and may add fields of its
+// own with append_json_string (<passkoop/json_text.hpp>).
 std::string verification_json_text(const Verification& v);
-// Appends `text` (valid UTF-8) as a JSON string literal, escaped as nlohmann::json::dump does.
-void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace passkoop
