@@ -2,6 +2,7 @@
 
 #include <passkoop/bundle.hpp>
 #include <passkoop/dates.hpp>
+#include <passkoop/files.hpp>
 #include <passkoop/i18n.hpp>
 #include <passkoop/pass.hpp>
 
@@ -119,19 +120,7 @@ std::string read_file(const fs::path& path, std::size_t limit) {
 }
 
 void write_file_atomic(const fs::path& path, const std::string& content) {
-    const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << content;
-        out.flush();
-        if (!out) throw CliError(tmp.string() + tr(" : écriture impossible", ": cannot write"));
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw CliError(path.string() + tr(" : écriture impossible", ": cannot write"));
-    }
+    if (passkoop::write_file_atomic(path, content)) throw CliError(path.string() + tr(" : écriture impossible", ": cannot write"));
 }
 
 Envelope read_envelope_file(const fs::path& path) {

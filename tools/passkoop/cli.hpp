@@ -53,7 +53,7 @@ private:
 
 // Reads a whole file, refusing files larger than `limit` bytes.
 std::string read_file(const std::filesystem::path& path, std::size_t limit);
-// Writes through a temporary file and a rename, so a reader never sees half a file.
+// passkoop::write_file_atomic (the file whole or not at all), with a CliError naming the file.
 void write_file_atomic(const std::filesystem::path& path, const std::string& content);
 
 Envelope read_envelope_file(const std::filesystem::path& path);
