@@ -49,20 +49,18 @@ void sync_directory(const fs::path& dir) {
 
 }  // namespace
 
-std::error_code write_file_atomic(const fs::path& path, std::string_view bytes, fs::perms mode, ExistingFile existing) {
+std::error_code write_file_atomic(const fs::path& path, std::string_view bytes, const WriteOptions& options) {
     fs::path tmp;
-    const int fd = create_temporary(path, mode, tmp);
+    const int fd = create_temporary(path, options.mode, tmp);
     if (fd < 0) return last_error();
     std::error_code error;
-    if (!write_all(fd, bytes) || ::fsync(fd) != 0) error = last_error();
+    if (!write_all(fd, bytes) || (options.durable && ::fsync(fd) != 0)) error = last_error();
     if (::close(fd) != 0 && !error) error = last_error();
-    if (!error) {
-        const int moved = existing == ExistingFile::replace ? ::rename(tmp.c_str(), path.c_str()) : ::link(tmp.c_str(), path.c_str());
-        if (moved != 0) error = last_error();
-    }
+    const bool link = options.existing == ExistingFile::refuse;
+    if (!error && (link ? ::link(tmp.c_str(), path.c_str()) : ::rename(tmp.c_str(), path.c_str())) != 0) error = last_error();
     // After a failure the temporary file holds all that was written; after link() it is a second name.
-    if (error || existing == ExistingFile::refuse) ::unlink(tmp.c_str());
-    if (!error) sync_directory(path.has_parent_path() ? path.parent_path() : fs::path("."));
+    if (error || link) ::unlink(tmp.c_str());
+    if (!error && options.durable) sync_directory(path.has_parent_path() ? path.parent_path() : fs::path("."));
     return error;
 }
 

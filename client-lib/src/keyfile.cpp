@@ -97,8 +97,8 @@ void write_private_file(const fs::path& path, const std::string& content, bool f
     };
     if (!force && fs::exists(path, ec)) throw already_exists();
     // Refusing to replace is done by the write itself too: two writers cannot clobber each other.
-    const std::error_code error = write_file_atomic(path, content, fs::perms::owner_read | fs::perms::owner_write,
-                                                    force ? ExistingFile::replace : ExistingFile::refuse);
+    const std::error_code error = write_file_atomic(
+        path, content, {.mode = fs::perms::owner_read | fs::perms::owner_write, .existing = force ? ExistingFile::replace : ExistingFile::refuse});
     if (error == std::errc::file_exists) throw already_exists();
     if (error) throw KeyFileError(Reason::io, named(path, error.message()));
 }

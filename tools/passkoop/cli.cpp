@@ -2,7 +2,6 @@
 
 #include <passkoop/bundle.hpp>
 #include <passkoop/dates.hpp>
-#include <passkoop/files.hpp>
 #include <passkoop/i18n.hpp>
 #include <passkoop/pass.hpp>
 
@@ -119,8 +118,8 @@ std::string read_file(const fs::path& path, std::size_t limit) {
     return s.str();
 }
 
-void write_file_atomic(const fs::path& path, const std::string& content) {
-    if (passkoop::write_file_atomic(path, content)) throw CliError(path.string() + tr(" : écriture impossible", ": cannot write"));
+void write_file_atomic(const fs::path& path, const std::string& content, const WriteOptions& options) {
+    if (passkoop::write_file_atomic(path, content, options)) throw CliError(path.string() + tr(" : écriture impossible", ": cannot write"));
 }
 
 Envelope read_envelope_file(const fs::path& path) {
