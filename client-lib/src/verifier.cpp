@@ -64,7 +64,7 @@ Verification verify_reading(std::string_view text, const TrustedBundle& bundle, 
     if (v.today > p.expiry_day) return v.code = ResultCode::expired, v;
     if (is_revoked(bundle.revoked, p.coop, pass_id_value(signed_part))) return v.code = ResultCode::revoked, v;
     const std::int64_t expires_at = bundle.registry.expires_at;
-    if (now > expires_at + options.grace_days * 86400) return v.code = ResultCode::registry_expired, v;
+    if (now > expires_at + options.grace_days * kSecondsPerDay) return v.code = ResultCode::registry_expired, v;
     if (now > expires_at) v.warnings.push_back(Warning::registry_stale);
     v.code = ResultCode::valid;
     return v;
