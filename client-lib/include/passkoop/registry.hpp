@@ -72,7 +72,7 @@ struct AdminSet {
 
     std::vector<PublicKey> public_keys() const;
     // Same threshold and same set of public keys (names do not matter to trust).
-    bool same_trust_as(const AdminSet& other) const;
+    [[nodiscard]] bool same_trust_as(const AdminSet& other) const;
 };
 
 struct Registry {

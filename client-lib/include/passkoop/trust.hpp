@@ -41,9 +41,9 @@ struct TrustAnchor {
 struct ThresholdCount {
     std::size_t valid = 0;   // distinct admin keys of the set with a valid signature
     std::int64_t needed = 0;
-    bool met() const { return static_cast<std::int64_t>(valid) >= needed; }
+    [[nodiscard]] bool met() const { return static_cast<std::int64_t>(valid) >= needed; }
 };
-ThresholdCount count_threshold(const Envelope& envelope, const AdminSet& admins);
+[[nodiscard]] ThresholdCount count_threshold(const Envelope& envelope, const AdminSet& admins);
 
 // Parses a registry envelope's payload after checking its type (no signature check).
 [[nodiscard]] std::expected<Registry, TrustError> read_registry_envelope(const Envelope& envelope);

@@ -57,13 +57,13 @@ struct Verification {
     std::int64_t today = 0;    // the pass day used as "now"
     std::int64_t registry_issued_at = 0;  // of the bundle used
 
-    bool valid() const { return code == ResultCode::valid; }
+    [[nodiscard]] bool valid() const { return code == ResultCode::valid; }
 };
 
 // `clock` is Unix seconds; the verifier uses max(clock, registry.issued_at) so that a clock
 // set in the past cannot revive expired data. Thread-safe for concurrent calls on one bundle.
-Verification verify_pass(std::string_view scanned_text, const TrustedBundle& bundle,
-                         std::int64_t clock, const VerifyOptions& options = {});
+[[nodiscard]] Verification verify_pass(std::string_view scanned_text, const TrustedBundle& bundle, std::int64_t clock,
+                                       const VerifyOptions& options = {});
 
 // The JSON object of DESIGN §8: code, valid, warnings, pass_id, coop, member, expiry, message.
 nlohmann::json verification_to_json(const Verification& v);
