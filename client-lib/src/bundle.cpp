@@ -19,115 +19,11 @@ std::unexpected<TrustError> fail(TrustFailure failure, std::string detail) {
     return std::unexpected(TrustError{failure, std::move(detail)});
 }
 
-std::string version_label(std::int64_t version) { return tr("version ", "version ") + std::to_string(version); }
-
-std::string count_label(const ThresholdCount& c) {
-    return std::to_string(c.valid) +
-           tr(" signature(s) valide(s) distincte(s) sur ", " valid distinct signature(s) of ") +
-           std::to_string(c.needed) + tr(" requise(s)", " needed");
-}
-
 }  // namespace
-
-std::string_view to_string(TrustFailure failure) {
-    switch (failure) {
-        case TrustFailure::too_large: return "too_large";
-        case TrustFailure::malformed: return "malformed";
-        case TrustFailure::wrong_payload_type: return "wrong_payload_type";
-        case TrustFailure::bad_payload: return "bad_payload";
-        case TrustFailure::not_enough_signatures: return "not_enough_signatures";
-        case TrustFailure::broken_admin_chain: return "broken_admin_chain";
-        case TrustFailure::rollback: return "rollback";
-        case TrustFailure::version_conflict: return "version_conflict";
-        case TrustFailure::previous_mismatch: return "previous_mismatch";
-    }
-    return "malformed";
-}
 
 bool is_revoked(const RevokedPasses& revoked, std::uint16_t coop, std::uint64_t pass_id) {
     const auto [first, last] = revoked.equal_range(pass_id);
     return std::any_of(first, last, [coop](const auto& entry) { return entry.second == coop; });
-}
-
-ThresholdCount count_threshold(const Envelope& envelope, const AdminSet& admins) {
-    return {envelope.count_valid_signers(admins.public_keys()), admins.threshold};
-}
-
-std::expected<Registry, TrustError> read_registry_envelope(const Envelope& envelope) {
-    if (envelope.payload_type != kRegistryPayloadType)
-        return fail(TrustFailure::wrong_payload_type,
-                    tr("type de document inattendu : ", "unexpected document type: ") + envelope.payload_type.substr(0, 80));
-    auto reg = parse_registry_payload(envelope.payload);
-    if (!reg) return fail(TrustFailure::bad_payload, reg.error());
-    return std::move(*reg);
-}
-
-std::expected<Registry, TrustError> accept_registry(const Envelope& candidate, const std::vector<Envelope>& admin_history,
-                                                    const TrustAnchor* anchor) {
-    // Signatures are counted over the exact payload bytes; the payload is parsed only to learn
-    // which admin set must have signed, and nothing from it is used before the count succeeds.
-    auto reg = read_registry_envelope(candidate);
-    if (!reg) return reg;
-    const ThresholdCount own = count_threshold(candidate, reg->admins);
-    if (!own.met())
-        return fail(TrustFailure::not_enough_signatures, version_label(reg->version) + " : " + count_label(own));
-    if (anchor == nullptr) return reg;
-
-    const Hash256 hash = candidate.payload_hash();
-    const std::int64_t trusted_version = anchor->registry.version;
-    if (reg->version < trusted_version)
-        return fail(TrustFailure::rollback, version_label(reg->version) +
-                                                tr(" est plus ancienne que la version déjà acceptée ",
-                                                   " is older than the version already accepted ") +
-                                                std::to_string(trusted_version));
-    if (reg->version == trusted_version) {
-        if (equal_constant_time(hash, anchor->payload_hash)) return reg;
-        return fail(TrustFailure::version_conflict,
-                    tr("ALERTE : deux contenus différents portent la ", "ALERT: two different contents carry ") +
-                        version_label(reg->version));
-    }
-
-    // Every admin-set change between the trusted version and the candidate, in order.
-    std::vector<std::pair<const Envelope*, Registry>> links;
-    for (const Envelope& env : admin_history) {
-        auto link = read_registry_envelope(env);
-        if (!link)
-            return fail(TrustFailure::broken_admin_chain, tr("historique des admins : ", "admin history: ") + link.error().detail);
-        if (link->version > trusted_version && link->version < reg->version) links.emplace_back(&env, std::move(*link));
-    }
-    std::sort(links.begin(), links.end(), [](const auto& a, const auto& b) { return a.second.version < b.second.version; });
-    for (std::size_t i = 1; i < links.size(); ++i)
-        if (links[i].second.version == links[i - 1].second.version)
-            return fail(TrustFailure::broken_admin_chain,
-                        tr("historique des admins : deux documents pour la ", "admin history: two documents for ") +
-                            version_label(links[i].second.version));
-
-    AdminSet trusted = anchor->registry.admins;
-    auto step = [&](const Envelope& env, const Registry& next) -> std::expected<void, TrustError> {
-        const ThresholdCount self = count_threshold(env, next.admins);
-        if (!self.met())
-            return fail(TrustFailure::broken_admin_chain, version_label(next.version) + " : " + count_label(self));
-        if (!next.admins.same_trust_as(trusted)) {
-            const ThresholdCount before = count_threshold(env, trusted);
-            if (!before.met())
-                return fail(TrustFailure::broken_admin_chain,
-                            version_label(next.version) +
-                                tr(" change les admins sans le seuil des admins précédents (maillon manquant ?) : ",
-                                   " changes the admins without the previous admins' threshold (missing link?): ") +
-                                count_label(before));
-        }
-        trusted = next.admins;
-        return {};
-    };
-    for (const auto& [env, link] : links)
-        if (auto ok = step(*env, link); !ok) return std::unexpected(ok.error());
-    if (auto ok = step(candidate, *reg); !ok) return std::unexpected(ok.error());
-
-    if (reg->version == trusted_version + 1 && !equal_constant_time(*reg->previous, anchor->payload_hash))
-        return fail(TrustFailure::previous_mismatch,
-                    version_label(reg->version) + tr(" ne suit pas la version acceptée ", " does not follow the accepted version ") +
-                        std::to_string(trusted_version));
-    return reg;
 }
 
 std::expected<Envelope, TrustError> parse_envelope_text(std::string_view bytes) {
@@ -173,37 +69,8 @@ private:
         auto warn = [&](const std::string& why) { bundle_.warnings.push_back(label + tr(" ignorée : ", " ignored: ") + why); };
         auto env = envelope_from_json(document);
         if (!env) return warn(env.error());
-        if (env->payload_type != kRevocationsPayloadType) return warn(tr("type de document inattendu", "unexpected document type"));
-        if (env->signatures.size() > max_signatures_)
-            return warn(tr("trop de signatures (", "too many signatures (") + std::to_string(max_signatures_) +
-                        tr(" au plus)", " at most)"));
-
-        // Coops whose keys may have signed, from the key ids alone; when all of them already have
-        // a list, nothing is verified.
-        std::set<std::uint16_t> claimed;
-        bool names_other_keys = false;
-        for (const auto& sig : env->signatures) {
-            const auto [first, last] = coop_keys_.equal_range(sig.keyid);
-            if (first == last) names_other_keys = true;
-            for (auto it = first; it != last; ++it) claimed.insert(it->second.first);
-        }
-        const bool all_chosen = std::all_of(claimed.begin(), claimed.end(), [&](std::uint16_t c) { return chosen_.contains(c); });
-        if (!claimed.empty() && !names_other_keys && all_chosen)
-            return warn(tr("une liste de cette coop a déjà été retenue", "a list of this coop was already taken"));
-
-        // Every coop with a valid signature, each key tried once: the first coop found may be
-        // another coop's, so the list's own coop is looked for among all of them once the payload
-        // names it.
-        std::set<std::uint16_t> signer_coops;
-        std::set<std::string> tried;
-        for (const auto& sig : env->signatures) {
-            if (!tried.insert(sig.keyid).second) continue;
-            const auto [first, last] = coop_keys_.equal_range(sig.keyid);
-            for (auto it = first; it != last; ++it)
-                if (!chosen_.contains(it->second.first) && !signer_coops.contains(it->second.first) &&
-                    verify_typed(env->payload_type, as_bytes(env->payload), sig.sig, *it->second.second))
-                    signer_coops.insert(it->second.first);
-        }
+        if (const auto why = refused_before_verifying(*env)) return warn(*why);
+        const std::set<std::uint16_t> signer_coops = coops_with_valid_signature(*env);
         std::optional<bool> admin_threshold;
         auto by_admins = [&] {
             if (!admin_threshold) admin_threshold = count_threshold(*env, bundle_.registry.admins).met();
@@ -224,6 +91,43 @@ private:
             return warn(tr("une liste de cette coop a déjà été retenue", "a list of this coop was already taken"));
         const std::uint16_t coop = list->coop;
         chosen_.emplace(coop, std::make_pair(std::move(*list), std::move(*env)));
+    }
+
+    // Why the list is dropped before any signature is verified: its type, its signature count, or
+    // its key ids, when they name only coops that already have a list.
+    std::optional<std::string> refused_before_verifying(const Envelope& env) const {
+        if (env.payload_type != kRevocationsPayloadType) return tr("type de document inattendu", "unexpected document type");
+        if (env.signatures.size() > max_signatures_)
+            return tr("trop de signatures (", "too many signatures (") + std::to_string(max_signatures_) +
+                   tr(" au plus)", " at most)");
+        std::set<std::uint16_t> claimed;
+        bool names_other_keys = false;
+        for (const auto& sig : env.signatures) {
+            const auto [first, last] = coop_keys_.equal_range(sig.keyid);
+            if (first == last) names_other_keys = true;
+            for (auto it = first; it != last; ++it) claimed.insert(it->second.first);
+        }
+        const bool all_chosen = std::all_of(claimed.begin(), claimed.end(), [&](std::uint16_t c) { return chosen_.contains(c); });
+        if (!claimed.empty() && !names_other_keys && all_chosen)
+            return tr("une liste de cette coop a déjà été retenue", "a list of this coop was already taken");
+        return std::nullopt;
+    }
+
+    // Every coop without a list yet that has a valid signature, each key tried once: the first
+    // coop found may be another coop's, so the list's own coop is looked for among all of them
+    // once the payload names it.
+    std::set<std::uint16_t> coops_with_valid_signature(const Envelope& env) const {
+        std::set<std::uint16_t> signer_coops;
+        std::set<std::string> tried;
+        for (const auto& sig : env.signatures) {
+            if (!tried.insert(sig.keyid).second) continue;
+            const auto [first, last] = coop_keys_.equal_range(sig.keyid);
+            for (auto it = first; it != last; ++it)
+                if (!chosen_.contains(it->second.first) && !signer_coops.contains(it->second.first) &&
+                    verify_typed(env.payload_type, as_bytes(env.payload), sig.sig, *it->second.second))
+                    signer_coops.insert(it->second.first);
+        }
+        return signer_coops;
     }
 
     TrustedBundle& bundle_;
@@ -270,8 +174,15 @@ void index_revocations(TrustedBundle& bundle, RevocationCandidates& lists) {
     }
 }
 
-std::expected<TrustedBundle, TrustError> load_bundle_document(const json& doc, const TrustAnchor* anchor,
-                                                              const RevocationPins* pins) {
+// A bundle document's parts, read strictly: the registry envelope, the admin history, and the
+// revocation documents, which are only counted here (each is checked on its own, later).
+struct BundleParts {
+    Envelope registry;
+    std::vector<Envelope> admin_history;
+    const json* revocations = nullptr;  // an array inside the document
+};
+
+std::expected<BundleParts, TrustError> read_bundle_parts(const json& doc) {
     if (!doc.is_object()) return fail(TrustFailure::malformed, tr("JSON invalide", "invalid JSON"));
     if (doc.value("type", json()) != "passkoop-bundle")
         return fail(TrustFailure::malformed, tr("type « passkoop-bundle » attendu", "type \"passkoop-bundle\" expected"));
@@ -285,22 +196,33 @@ std::expected<TrustedBundle, TrustError> load_bundle_document(const json& doc, c
     if (history_json->size() > kMaxHistoryEnvelopes || revocations_json->size() > kMaxCoops)
         return fail(TrustFailure::too_large, tr("trop de documents dans le bundle", "too many documents in the bundle"));
 
+    BundleParts parts;
     auto reg_env = envelope_from_json(*reg_json);
     if (!reg_env) return fail(TrustFailure::malformed, "registry : " + reg_env.error());
-    std::vector<Envelope> history;
+    parts.registry = std::move(*reg_env);
     for (std::size_t i = 0; i < history_json->size(); ++i) {
         auto env = envelope_from_json((*history_json)[i]);
         if (!env) return fail(TrustFailure::malformed, "admin_history[" + std::to_string(i) + "] : " + env.error());
-        history.push_back(std::move(*env));
+        parts.admin_history.push_back(std::move(*env));
     }
-    auto reg = accept_registry(*reg_env, history, anchor);
+    parts.revocations = &*revocations_json;
+    return parts;
+}
+
+// DESIGN §5 in order: the bundle's structure, the registry's trust, then each coop's revocation
+// list, never below the one already accepted.
+std::expected<TrustedBundle, TrustError> load_bundle_document(const json& doc, const TrustAnchor* anchor,
+                                                              const RevocationPins* pins) {
+    auto parts = read_bundle_parts(doc);
+    if (!parts) return std::unexpected(parts.error());
+    auto reg = accept_registry(parts->registry, parts->admin_history, anchor);
     if (!reg) return std::unexpected(reg.error());
 
     TrustedBundle bundle;
     bundle.registry = std::move(*reg);
-    bundle.registry_hash = reg_env->payload_hash();
-    bundle.registry_envelope = std::move(*reg_env);
-    RevocationCandidates lists = RevocationSelector(bundle).select(*revocations_json);
+    bundle.registry_hash = parts->registry.payload_hash();
+    bundle.registry_envelope = std::move(parts->registry);
+    RevocationCandidates lists = RevocationSelector(bundle).select(*parts->revocations);
     if (pins != nullptr) keep_pinned_lists(bundle, lists, *pins);
     index_revocations(bundle, lists);
     return bundle;

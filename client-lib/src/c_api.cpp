@@ -3,6 +3,7 @@
 #include <passkoop/bundle.hpp>
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
+#include <passkoop/text.hpp>
 #include <passkoop/verifier.hpp>
 
 #include <nlohmann/json.hpp>
@@ -55,11 +56,7 @@ std::string_view bytes_view(const void* data, std::size_t size) {
 // Copies as much of `text` as fits, cut on a UTF-8 character boundary, always NUL-terminated.
 void copy_text(char* dst, std::size_t capacity, std::string_view text) noexcept {
     if (dst == nullptr || capacity == 0) return;
-    std::size_t n = text.size();
-    if (n >= capacity) {
-        n = capacity - 1;
-        while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
-    }
+    const std::size_t n = utf8_prefix(text, capacity - 1).size();
     std::memcpy(dst, text.data(), n);
     dst[n] = '\0';
 }

@@ -48,7 +48,7 @@ bool read_number(std::string_view text, std::size_t pos, std::size_t len, unsign
     return std::from_chars(text.data() + pos, text.data() + pos + len, out).ec == std::errc{};
 }
 
-constexpr std::int64_t kEpochDaysFrom1970 = kPassEpochUnix / 86400;
+constexpr std::int64_t kEpochDaysFrom1970 = kPassEpochUnix / kSecondsPerDay;
 
 // Days since 1970 of a strict YYYY-MM-DD at the start of `text`.
 std::optional<std::int64_t> parse_civil(std::string_view text) {
@@ -93,12 +93,12 @@ std::optional<std::int64_t> parse_instant(std::string_view text) {
         return std::nullopt;
     const auto days = parse_civil(text);
     if (!days) return std::nullopt;
-    return *days * 86400 + hh * 3600 + mm * 60 + ss;
+    return *days * kSecondsPerDay + hh * 3600 + mm * 60 + ss;
 }
 
 std::string format_instant(std::int64_t unix_seconds) {
-    const std::int64_t days = floor_div(unix_seconds, 86400);
-    const std::int64_t secs = unix_seconds - days * 86400;
+    const std::int64_t days = floor_div(unix_seconds, kSecondsPerDay);
+    const std::int64_t secs = unix_seconds - days * kSecondsPerDay;
     const Civil c = civil_from_days(days);
     char buf[40];
     std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(c.y), c.m,
@@ -108,9 +108,9 @@ std::string format_instant(std::int64_t unix_seconds) {
 }
 
 // The epoch is a whole day, so whole days are subtracted: any instant, even near the int64 limits.
-std::int64_t day_of(std::int64_t unix_seconds) { return floor_div(unix_seconds, 86400) - kEpochDaysFrom1970; }
+std::int64_t day_of(std::int64_t unix_seconds) { return floor_div(unix_seconds, kSecondsPerDay) - kEpochDaysFrom1970; }
 
-std::int64_t start_of_day(std::int64_t day) { return kPassEpochUnix + day * 86400; }
+std::int64_t start_of_day(std::int64_t day) { return kPassEpochUnix + day * kSecondsPerDay; }
 
 std::int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())

@@ -1,3 +1,4 @@
+#include <passkoop/files.hpp>
 #include <passkoop/i18n.hpp>
 #include <passkoop/json_limits.hpp>
 #include <passkoop/keyfile.hpp>
@@ -5,11 +6,6 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -96,21 +92,15 @@ void write_private_file(const fs::path& path, const std::string& content, bool f
         if (!ec) fs::permissions(dir, fs::perms::owner_all, ec);
         if (ec) throw KeyFileError(Reason::io, named(dir, ec.message()));
     }
-    if (!force && fs::exists(path, ec))
-        throw KeyFileError(Reason::exists, named(path, tr("existe déjà ; --force pour le remplacer", "already exists; --force to replace it")));
-    const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throw KeyFileError(Reason::io, named(tmp, std::strerror(errno)));
-    bool ok = ::fchmod(fd, 0600) == 0 && ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
-              ::fsync(fd) == 0;
-    ok = ::close(fd) == 0 && ok;
-    // link() refuses to replace an existing file, so two writers cannot clobber each other.
-    if (ok) ok = force ? ::rename(tmp.c_str(), path.c_str()) == 0 : ::link(tmp.c_str(), path.c_str()) == 0;
-    const int saved = errno;
-    ::unlink(tmp.c_str());
-    if (!ok && saved == EEXIST)
-        throw KeyFileError(Reason::exists, named(path, tr("existe déjà ; --force pour le remplacer", "already exists; --force to replace it")));
-    if (!ok) throw KeyFileError(Reason::io, named(path, std::strerror(saved)));
+    const auto already_exists = [&] {
+        return KeyFileError(Reason::exists, named(path, tr("existe déjà ; --force pour le remplacer", "already exists; --force to replace it")));
+    };
+    if (!force && fs::exists(path, ec)) throw already_exists();
+    // Refusing to replace is done by the write itself too: two writers cannot clobber each other.
+    const std::error_code error = write_file_atomic(
+        path, content, {.mode = fs::perms::owner_read | fs::perms::owner_write, .existing = force ? ExistingFile::replace : ExistingFile::refuse});
+    if (error == std::errc::file_exists) throw already_exists();
+    if (error) throw KeyFileError(Reason::io, named(path, error.message()));
 }
 
 }  // namespace

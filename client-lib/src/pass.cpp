@@ -1,4 +1,5 @@
 #include <passkoop/pass.hpp>
+#include <passkoop/text.hpp>
 
 #include <algorithm>
 #include <array>
@@ -19,40 +20,6 @@ std::uint64_t get_be(ByteView in, std::size_t offset, std::size_t bytes) {
     std::uint64_t value = 0;
     for (std::size_t i = 0; i < bytes; ++i) value = value << 8 | in[offset + i];
     return value;
-}
-
-// Decodes one UTF-8 scalar value at `pos`; returns its length or 0 if invalid.
-std::size_t utf8_scalar(std::string_view s, std::size_t pos, char32_t& out) {
-    const auto b0 = static_cast<unsigned char>(s[pos]);
-    std::size_t len = 0;
-    char32_t min = 0;
-    if (b0 < 0x80) {
-        out = b0;
-        return 1;
-    } else if ((b0 & 0xE0) == 0xC0) {
-        len = 2, out = b0 & 0x1F, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-        len = 3, out = b0 & 0x0F, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-        len = 4, out = b0 & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (pos + len > s.size()) return 0;
-    for (std::size_t i = 1; i < len; ++i) {
-        const auto b = static_cast<unsigned char>(s[pos + i]);
-        if ((b & 0xC0) != 0x80) return 0;
-        out = out << 6 | (b & 0x3F);
-    }
-    // Overlong forms, surrogates and values beyond Unicode are not UTF-8.
-    if (out < min || out > 0x10FFFF || (out >= 0xD800 && out <= 0xDFFF)) return 0;
-    return len;
-}
-
-bool is_forbidden_in_name(char32_t c) {
-    return c < 0x20 || (c >= 0x7F && c <= 0x9F) ||
-           // Line separators and bidirectional overrides could disguise a name on screen.
-           c == 0x2028 || c == 0x2029 || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
 }
 
 // The two keyboard mix-ups of DESIGN §3, as the character typed for each digit 0..9.
@@ -95,16 +62,7 @@ Bytes Pass::to_binary() const {
     return out;
 }
 
-bool is_valid_display_name(std::string_view name) {
-    if (name.size() > kMaxNameBytes) return false;
-    for (std::size_t pos = 0; pos < name.size();) {
-        char32_t c = 0;
-        const std::size_t len = utf8_scalar(name, pos, c);
-        if (len == 0 || is_forbidden_in_name(c)) return false;
-        pos += len;
-    }
-    return true;
-}
+bool is_valid_display_name(std::string_view name) { return name.size() <= kMaxNameBytes && is_printable_text(name); }
 
 std::expected<Pass, DecodeError> decode_binary(ByteView bytes) {
     if (bytes.empty()) return std::unexpected(DecodeError::truncated);
@@ -198,14 +156,9 @@ std::expected<ScannedText, DecodeError> normalise_scanned_text(std::string_view 
     std::vector<char32_t> typed;
     typed.reserve(raw.size());
     for (std::size_t pos = 2; pos < raw.size();) {
-        char32_t c = 0;
-        std::size_t len = utf8_scalar(raw, pos, c);
-        if (len == 0) {
-            c = static_cast<unsigned char>(raw[pos]);
-            len = 1;
-        }
-        typed.push_back(c);
-        pos += len;
+        const Utf8Character c = decode_utf8(raw.substr(pos));
+        typed.push_back(c.length == 0 ? static_cast<unsigned char>(raw[pos]) : c.value);
+        pos += c.length == 0 ? 1 : c.length;
     }
 
     ScannedText result;

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 namespace passkoop {
@@ -225,17 +224,6 @@ std::string_view to_string(KeyStatus status) {
         case KeyStatus::compromised: return "compromised";
     }
     return "active";
-}
-
-std::string slugify(std::string_view name) {
-    std::string slug;
-    for (const char c : name) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x80 && std::isalnum(u)) slug += static_cast<char>(std::tolower(u));
-        else if (!slug.empty() && slug.back() != '-') slug += '-';
-    }
-    while (!slug.empty() && slug.back() == '-') slug.pop_back();
-    return slug.empty() ? "coop" : slug;
 }
 
 const CoopKey* Coop::find_key(std::uint8_t n) const {

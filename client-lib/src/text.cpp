@@ -1,44 +1,58 @@
-#include <passkoop/pass.hpp>
 #include <passkoop/text.hpp>
+
+#include <algorithm>
 
 namespace passkoop {
 
 namespace {
-
-// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF), or 0.
-std::size_t utf8_sequence_length(std::string_view s) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    const unsigned char c = byte(0);
-    if (c < 0x80) return 1;
-    const std::size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-    if (n == 0 || s.size() < n) return 0;
-    for (std::size_t i = 1; i < n; ++i)
-        if ((byte(i) & 0xC0) != 0x80) return 0;
-    if (c == 0xE0 && byte(1) < 0xA0) return 0;  // overlong
-    if (c == 0xED && byte(1) > 0x9F) return 0;  // surrogate
-    if (c == 0xF0 && byte(1) < 0x90) return 0;  // overlong
-    if (c == 0xF4 && byte(1) > 0x8F) return 0;  // above U+10FFFF
-    return n;
-}
 
 // Each character of `text` in turn: (its bytes, whether it is printable). An invalid byte counts
 // as a character of its own, not printable.
 template <typename F>
 void for_each_character(std::string_view text, F&& f) {
     for (std::size_t i = 0; i < text.size();) {
-        const std::size_t n = utf8_sequence_length(text.substr(i));
-        const std::string_view character = text.substr(i, n == 0 ? 1 : n);
-        if (!f(character, n != 0 && is_valid_display_name(character))) return;
+        const Utf8Character c = decode_utf8(text.substr(i));
+        const std::string_view character = text.substr(i, c.length == 0 ? 1 : c.length);
+        if (!f(character, c.length != 0 && is_printable_character(c.value))) return;
         i += character.size();
     }
 }
 
 }  // namespace
 
+Utf8Character decode_utf8(std::string_view text) {
+    if (text.empty()) return {};
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char lead = byte(0);
+    if (lead < 0x80) return {lead, 1};
+    const std::size_t n = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || text.size() < n) return {};
+    char32_t value = lead & (0x7F >> n);
+    for (std::size_t i = 1; i < n; ++i) {
+        if ((byte(i) & 0xC0) != 0x80) return {};
+        value = value << 6 | (byte(i) & 0x3F);
+    }
+    constexpr char32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};  // by length: shorter forms are overlong
+    if (value < kSmallest[n] || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return {};
+    return {value, n};
+}
+
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) return text;
+    std::size_t end = max_bytes;
+    // Back to the first byte of a character: everything kept is whole.
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
+bool is_printable_character(char32_t c) {
+    return !(c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029 || (c >= 0x202A && c <= 0x202E) ||
+             (c >= 0x2066 && c <= 0x2069));
+}
+
 bool is_valid_utf8(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
-        const std::size_t n = utf8_sequence_length(text.substr(i));
+        const std::size_t n = decode_utf8(text.substr(i)).length;
         if (n == 0) return false;
         i += n;
     }
@@ -60,10 +74,7 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
     });
     if (out.size() <= max_bytes) return out;
     constexpr std::string_view kCut = "…";
-    std::size_t end = max_bytes >= kCut.size() ? max_bytes - kCut.size() : 0;
-    // Back to the first byte of a character: everything kept is whole.
-    while (end > 0 && (static_cast<unsigned char>(out[end]) & 0xC0) == 0x80) --end;
-    out.resize(end);
+    out.resize(utf8_prefix(out, max_bytes >= kCut.size() ? max_bytes - kCut.size() : 0).size());
     if (max_bytes >= kCut.size()) out += kCut;
     return out;
 }

@@ -64,7 +64,7 @@ Verification verify_reading(std::string_view text, const TrustedBundle& bundle, 
     if (v.today > p.expiry_day) return v.code = ResultCode::expired, v;
     if (is_revoked(bundle.revoked, p.coop, pass_id_value(signed_part))) return v.code = ResultCode::revoked, v;
     const std::int64_t expires_at = bundle.registry.expires_at;
-    if (now > expires_at + options.grace_days * 86400) return v.code = ResultCode::registry_expired, v;
+    if (now > expires_at + options.grace_days * kSecondsPerDay) return v.code = ResultCode::registry_expired, v;
     if (now > expires_at) v.warnings.push_back(Warning::registry_stale);
     v.code = ResultCode::valid;
     return v;
@@ -143,32 +143,6 @@ Verification verify_pass(std::string_view scanned_text, const TrustedBundle& bun
     if (scanned->repaired && chosen->pass)
         chosen->warnings.insert(chosen->warnings.begin(), Warning::keyboard_layout_repaired);
     return std::move(*chosen);
-}
-
-void append_json_string(std::string& out, std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out += '"';
-    for (const char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        switch (ch) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    out += "\\u00";
-                    out += kHex[c >> 4];
-                    out += kHex[c & 15];
-                } else {
-                    out += ch;
-                }
-        }
-    }
-    out += '"';
 }
 
 std::string verification_json_text(const Verification& v) {

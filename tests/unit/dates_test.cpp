@@ -197,3 +197,13 @@ TEST_CASE("unix_now follows the system clock") {
     CHECK(now >= before);
     CHECK(now <= after + 1);
 }
+
+TEST_CASE("kSecondsPerDay is the length of every pass day") {
+    CHECK(kSecondsPerDay == 24 * 60 * 60);
+    const std::int64_t days[] = {-18262, -1, 0, 1, day("2024-02-29"), day("2026-03-29"), day("2026-10-25")};
+    for (const std::int64_t d : days) {
+        CAPTURE(d);
+        CHECK(start_of_day(d + 1) - start_of_day(d) == kSecondsPerDay);
+        CHECK(instant(format_day(d + 1) + "T00:00:00Z") - instant(format_day(d) + "T00:00:00Z") == kSecondsPerDay);
+    }
+}

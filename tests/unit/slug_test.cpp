@@ -1,5 +1,7 @@
 #include "support.hpp"
 
+#include <passkoop/slug.hpp>
+
 #include <doctest/doctest.h>
 
 using namespace pk_test;

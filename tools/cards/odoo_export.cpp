@@ -30,20 +30,9 @@ void append_utf8(std::string& out, char32_t cp) {
     }
 }
 
-// Length of the UTF-8 sequence starting at text[i], 0 if it is not valid UTF-8.
-std::size_t utf8_length(std::string_view text, std::size_t i) {
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned char c = b(i);
-    if (c < 0x80) return 1;
-    const std::size_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 0 || i + n > text.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((b(i + k) & 0xC0) != 0x80) return 0;
-    char32_t cp = c & (0x7F >> n);
-    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (b(i + k) & 0x3F);
-    const char32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
+// Bytes of the character at text[i]; an invalid byte counts as one.
+std::size_t character_length(std::string_view text, std::size_t i) {
+    return std::max<std::size_t>(1, decode_utf8(text.substr(i)).length);
 }
 
 std::string_view trimmed(std::string_view s) {
@@ -64,7 +53,7 @@ std::string folded(std::string_view text) {
         char c = text[i];
         std::size_t len = 1;
         if (static_cast<unsigned char>(c) >= 0x80) {
-            len = std::max<std::size_t>(1, utf8_length(text, i));
+            len = character_length(text, i);
             const auto it = accents.find(text.substr(i, len));
             if (it == accents.end()) {
                 out.append(text.substr(i, len));
@@ -141,7 +130,7 @@ std::optional<std::uint64_t> number(std::string_view value, bool& bad) {
 
 // The first character of `word` in uppercase (ASCII and Latin-1 letters), as UTF-8.
 std::string initial(std::string_view word) {
-    const std::size_t len = std::max<std::size_t>(1, utf8_length(word, 0));
+    const std::size_t len = character_length(word, 0);
     std::string first(word.substr(0, len));
     if (len == 1 && first[0] >= 'a' && first[0] <= 'z') first[0] = static_cast<char>(first[0] - 'a' + 'A');
     if (len == 2 && static_cast<unsigned char>(first[0]) == 0xC3) {
@@ -155,7 +144,7 @@ std::string initial(std::string_view word) {
 std::string cut(std::string_view text, std::size_t limit) {
     std::size_t end = 0;
     while (end < text.size()) {
-        const std::size_t len = std::max<std::size_t>(1, utf8_length(text, end));
+        const std::size_t len = character_length(text, end);
         if (end + len > limit) break;
         end += len;
     }

@@ -38,20 +38,8 @@ std::string read_file(const fs::path& path, std::size_t limit) {
     return s.str();
 }
 
-void write_file_atomic(const fs::path& path, const std::string& content) {
-    const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << content;
-        out.flush();
-        if (!out) throw CliError(tmp.string() + tr(" : écriture impossible", ": cannot write"));
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw CliError(path.string() + tr(" : écriture impossible", ": cannot write"));
-    }
+void write_file_atomic(const fs::path& path, const std::string& content, const WriteOptions& options) {
+    if (passkoop::write_file_atomic(path, content, options)) throw CliError(path.string() + tr(" : écriture impossible", ": cannot write"));
 }
 
 Envelope read_envelope_file(const fs::path& path) {

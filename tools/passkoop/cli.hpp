@@ -6,6 +6,7 @@
 
 #include <passkoop/bytes.hpp>
 #include <passkoop/envelope.hpp>
+#include <passkoop/files.hpp>
 #include <passkoop/text.hpp>  // printable(): untrusted text on its way to the terminal
 #include <passkoop/keyfile.hpp>
 #include <passkoop/pass.hpp>
@@ -32,8 +33,8 @@ using cmdline::Help;
 
 // Reads a whole file, refusing files larger than `limit` bytes.
 std::string read_file(const std::filesystem::path& path, std::size_t limit);
-// Writes through a temporary file and a rename, so a reader never sees half a file.
-void write_file_atomic(const std::filesystem::path& path, const std::string& content);
+// passkoop::write_file_atomic (the file whole or not at all), with a CliError naming the file.
+void write_file_atomic(const std::filesystem::path& path, const std::string& content, const WriteOptions& options = {});
 
 Envelope read_envelope_file(const std::filesystem::path& path);
 void write_envelope_file(const std::filesystem::path& path, const Envelope& envelope);

@@ -158,8 +158,9 @@ void sign_job(Job& job, const SigningKey& key) {
 void draw_job(Job& job, const fs::path& dir, const std::string& coop_name) {
     job.card = card_info(job.pass, job.text, coop_name);
     const std::string stem = std::to_string(job.pass.member);
-    write_file_atomic(dir / "png" / (stem + ".png"), cards::card_png(job.card));
-    write_file_atomic(dir / "svg" / (stem + ".svg"), cards::card_svg(job.card));
+    // Made again by running the batch again: not worth a sync per file.
+    write_file_atomic(dir / "png" / (stem + ".png"), cards::card_png(job.card), {.durable = false});
+    write_file_atomic(dir / "svg" / (stem + ".svg"), cards::card_svg(job.card), {.durable = false});
 }
 
 // Runs step(job) on every job with kWorkers threads; `each_in_order(job)` is called on this

@@ -9,6 +9,9 @@
 
 namespace passkoop {
 
+// Unix time counts no leap seconds: every day is this long.
+inline constexpr std::int64_t kSecondsPerDay = 86400;
+
 // Unix time of 2020-01-01T00:00:00Z, the pass epoch.
 inline constexpr std::int64_t kPassEpochUnix = 1577836800;
 // A calendar day in Unix seconds (UTC days: no leap seconds).

@@ -29,7 +29,7 @@ struct Envelope {
     void sign(const SigningKey& key);
     // Number of distinct keys among `keys` with a valid signature. Unknown key ids are
     // ignored and a key counts once however many signatures carry its id.
-    std::size_t count_valid_signers(const std::vector<PublicKey>& keys) const;
+    [[nodiscard]] std::size_t count_valid_signers(const std::vector<PublicKey>& keys) const;
     Hash256 payload_hash() const { return blake2b256(as_bytes(payload)); }
 };
 

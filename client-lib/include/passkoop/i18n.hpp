@@ -15,7 +15,7 @@ Lang language();
 // Reads PASSKOOP_LANG ("en" selects English; anything else French). Returns the choice.
 Lang language_from_environment();
 // "fr" or "en" (also "fr_FR", "en-GB", ...); nothing for any other text.
-std::optional<Lang> parse_language(std::string_view text);
+[[nodiscard]] std::optional<Lang> parse_language(std::string_view text);
 
 // Sets the language of the calling thread only, while it lives (nests; restores on exit).
 // For callers that choose a language per call, such as the C API, without racing on the

@@ -54,7 +54,7 @@ void write_key_file(const std::filesystem::path& path, const SigningKey& key,
 // Reads and decrypts; `passphrase` may be null only for an unencrypted file.
 SigningKey read_key_file(const std::filesystem::path& path, const Passphrase* passphrase);
 // True if the file needs a passphrase. Throws KeyFileError if it is not a key file.
-bool key_file_is_encrypted(const std::filesystem::path& path);
+[[nodiscard]] bool key_file_is_encrypted(const std::filesystem::path& path);
 // The public key recorded in a key file, without decrypting it (not authenticated: use it to
 // display, never to trust).
 PublicKey key_file_public_key(const std::filesystem::path& path);

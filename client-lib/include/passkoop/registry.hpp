@@ -3,6 +3,8 @@
 #pragma once
 
 #include <passkoop/bytes.hpp>
+// slugify() lives in slug.hpp; included for code that found it here.
+#include <passkoop/slug.hpp>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -74,7 +76,7 @@ struct AdminSet {
 
     std::vector<PublicKey> public_keys() const;
     // Same threshold and same set of public keys (names do not matter to trust).
-    bool same_trust_as(const AdminSet& other) const;
+    [[nodiscard]] bool same_trust_as(const AdminSet& other) const;
 };
 
 struct Registry {
@@ -94,10 +96,6 @@ struct Registry {
 [[nodiscard]] std::expected<Registry, std::string> parse_registry_payload(std::string_view bytes);
 // Deterministic payload bytes (sorted keys, compact) for a registry being drafted.
 std::string registry_payload(const Registry& registry);
-
-// A registry slug from a coop's name: lowercase ASCII letters and digits joined by '-'
-// ("Les 400 Coop" → "les-400-coop"); "coop" when nothing is left.
-std::string slugify(std::string_view name);
 
 // Shared by every payload parser: true if `json` holds only strings, integers with |n| < 2^53,
 // booleans, null, arrays and objects, nested at most kMaxJsonDepth deep. `where` receives the path of the first offender relative

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <passkoop/bundle.hpp>
+#include <passkoop/json_text.hpp>
 #include <passkoop/pass.hpp>
 
 #include <nlohmann/json_fwd.hpp>
@@ -59,20 +60,19 @@ struct Verification {
     std::int64_t today = 0;    // the pass day used as "now"
     std::int64_t registry_issued_at = 0;  // of the bundle used
 
-    bool valid() const { return code == ResultCode::valid; }
+    [[nodiscard]] bool valid() const { return code == ResultCode::valid; }
 };
 
 // `clock` is Unix seconds; the verifier uses max(clock, registry.issued_at) so that a clock
 // set in the past cannot revive expired data. Thread-safe for concurrent calls on one bundle.
-Verification verify_pass(std::string_view scanned_text, const TrustedBundle& bundle,
-                         std::int64_t clock, const VerifyOptions& options = {});
+[[nodiscard]] Verification verify_pass(std::string_view scanned_text, const TrustedBundle& bundle, std::int64_t clock,
+                                       const VerifyOptions& options = {});
 
 // The JSON object of DESIGN §8: code, valid, warnings, pass_id, coop, member, expiry, message.
 nlohmann::json verification_to_json(const Verification& v);
 // The same object as compact JSON text with sorted keys (what verification_to_json(v).dump()
-// gives), written directly: a shop server answers every scan with it.
+// gives), written directly: a shop server answers every scan with it, and may add fields of its
+// own with append_json_string (<passkoop/json_text.hpp>).
 std::string verification_json_text(const Verification& v);
-// Appends `text` (valid UTF-8) as a JSON string literal, escaped as nlohmann::json::dump does.
-void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace passkoop
