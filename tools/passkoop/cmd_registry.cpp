@@ -50,8 +50,8 @@ std::int64_t grace_days_of(const Args& args) { return args.integer("grace-days",
 
 // How long a version is valid and how long tills keep accepting passes after that.
 void print_validity(const Registry& reg, std::int64_t grace_days) {
-    const std::int64_t end_of_grace = reg.expires_at + grace_days * 86400;
-    std::cout << tr("  validité : ", "  validity: ") << (reg.expires_at - reg.issued_at) / 86400
+    const std::int64_t end_of_grace = reg.expires_at + grace_days * kSecondsPerDay;
+    std::cout << tr("  validité : ", "  validity: ") << (reg.expires_at - reg.issued_at) / kSecondsPerDay
               << tr(" jours ; tolérance des caisses après expiration : ", " days; tills' grace after expiry: ") << grace_days
               << tr(" jours (jusqu'au ", " days (until ") << date_fr(day_of(end_of_grace)) << ")\n";
 }
@@ -60,7 +60,7 @@ void print_validity(const Registry& reg, std::int64_t grace_days) {
 // (passes still accepted, with a warning), or expired past the grace (every pass refused).
 // Returns false only in the last case.
 bool print_freshness(const Registry& reg, std::int64_t now, std::int64_t grace_days) {
-    const std::int64_t end_of_grace = reg.expires_at + grace_days * 86400;
+    const std::int64_t end_of_grace = reg.expires_at + grace_days * kSecondsPerDay;
     if (now > end_of_grace) {
         std::cout << tr("  ✘ Registre expiré le ", "  ✘ Registry expired on ") << date_fr(day_of(reg.expires_at))
                   << tr(", tolérance finie le ", ", grace over on ") << date_fr(day_of(end_of_grace))
@@ -72,7 +72,7 @@ bool print_freshness(const Registry& reg, std::int64_t now, std::int64_t grace_d
         std::cout << "  ! " << message(Warning::registry_stale, reg.issued_at) << tr(" : expiré le ", ": expired on ")
                   << date_fr(day_of(reg.expires_at)) << tr(" ; les caisses refuseront tous les passes après le ", "; tills will refuse every pass after ")
                   << date_fr(day_of(end_of_grace)) << tr(". Renouvelez-le : passkoop registry renew\n", ". Renew it: passkoop registry renew\n");
-    } else if (now >= reg.expires_at - kRegistryRenewalWarningDays * 86400) {
+    } else if (now >= reg.expires_at - kRegistryRenewalWarningDays * kSecondsPerDay) {
         // Counted in calendar days, as people read "in 10 days, on the 1st".
         const std::int64_t days_left = day_of(reg.expires_at) - day_of(now);
         std::cout << tr("  ! Expire dans ", "  ! Expires in ") << days_left << tr(" jour(s), le ", " day(s), on ") << date_fr(day_of(reg.expires_at))
@@ -194,7 +194,7 @@ Registry next_version(const std::string& path, const Envelope& current, const Ar
     reg.version += 1;
     reg.previous = current.payload_hash();
     reg.issued_at = unix_now();
-    reg.expires_at = reg.issued_at + args.integer("valid-days", 1, 3660).value_or(kDefaultRegistryValidityDays) * 86400;
+    reg.expires_at = reg.issued_at + args.integer("valid-days", 1, 3660).value_or(kDefaultRegistryValidityDays) * kSecondsPerDay;
     return reg;
 }
 
@@ -235,7 +235,7 @@ int registry_init(const Argv& argv) {
                                         static_cast<std::uint16_t>(args.require_integer("coop", 1, 65535)),
                                         public_key_argument(args)});
         reg.issued_at = unix_now();
-        reg.expires_at = reg.issued_at + args.integer("valid-days", 1, 3660).value_or(kDefaultRegistryValidityDays) * 86400;
+        reg.expires_at = reg.issued_at + args.integer("valid-days", 1, 3660).value_or(kDefaultRegistryValidityDays) * kSecondsPerDay;
     }
     write_draft(out, Envelope{}, reg);
     std::cerr << tr("Brouillon de la version ", "Draft of version ") << reg.version << tr(" écrit dans ", " written to ") << out
@@ -635,7 +635,7 @@ int registry_diff(const Argv& argv) {
     if (a.version != b.version) line("version " + std::to_string(a.version) + " → " + std::to_string(b.version));
     if (a.expires_at != b.expires_at)
         line(tr("expire le ", "expires ") + date_fr(day_of(a.expires_at)) + " → " + date_fr(day_of(b.expires_at)) + " (" +
-             std::to_string((b.expires_at - b.issued_at) / 86400) + tr(" jours de validité)", " days of validity)"));
+             std::to_string((b.expires_at - b.issued_at) / kSecondsPerDay) + tr(" jours de validité)", " days of validity)"));
     if (a.admins.threshold != b.admins.threshold)
         line(tr("seuil des admins ", "admin threshold ") + std::to_string(a.admins.threshold) + " → " + std::to_string(b.admins.threshold));
     for (const Admin& x : b.admins.keys)

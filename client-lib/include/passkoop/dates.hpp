@@ -14,8 +14,6 @@ inline constexpr std::int64_t kSecondsPerDay = 86400;
 
 // Unix time of 2020-01-01T00:00:00Z, the pass epoch.
 inline constexpr std::int64_t kPassEpochUnix = 1577836800;
-// A calendar day in Unix seconds (UTC days: no leap seconds).
-inline constexpr std::int64_t kSecondsPerDay = 86400;
 
 // Days since 2020-01-01 for a strict "YYYY-MM-DD" (years 1970..9999); nullopt if invalid.
 [[nodiscard]] std::optional<std::int64_t> parse_day(std::string_view text);

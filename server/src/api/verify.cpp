@@ -3,6 +3,8 @@
 #include "api/handlers.hpp"
 #include "api/problem.hpp"
 
+#include <passkoop/json_text.hpp>
+
 #include <nlohmann/json.hpp>
 
 namespace passkoop::server {

@@ -1,6 +1,7 @@
 #include "net/http_server.hpp"
 
 #include <passkoop/dates.hpp>
+#include <passkoop/json_text.hpp>
 #include <passkoop/text.hpp>
 #include <passkoop/verifier.hpp>
 

@@ -1,5 +1,6 @@
 #include "service/config.hpp"
 
+#include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
 
 #include <charconv>
@@ -67,14 +68,14 @@ const std::vector<Setting>& settings() {
         {"purge-every-hours", "intervalle de la purge automatique, 0 = jamais (défaut 24)", "automatic purge interval, 0 = never (default 24)",
          [](C& c, const std::string& v) { c.purge_every_hours = to_int("purge-every-hours", v, 0, 24 * 365); }},
         {"registry-check-seconds", "intervalle de vérification du fichier bundle (défaut 5)", "bundle file check interval (default 5)",
-         [](C& c, const std::string& v) { c.registry_check_seconds = static_cast<int>(to_int("registry-check-seconds", v, 1, 86400)); }},
+         [](C& c, const std::string& v) { c.registry_check_seconds = static_cast<int>(to_int("registry-check-seconds", v, 1, kSecondsPerDay)); }},
         {"registry-url", "URL http:// d'où tirer le bundle (optionnel)", "http:// URL to pull the bundle from (optional)",
          [](C& c, const std::string& v) {
              if (!v.starts_with("http://")) throw ConfigError(tr("registry-url : http://… attendu", "registry-url: http://… expected"));
              c.registry_url = v;
          }},
         {"registry-pull-seconds", "intervalle de téléchargement du bundle (défaut 300)", "bundle download interval (default 300)",
-         [](C& c, const std::string& v) { c.registry_pull_seconds = static_cast<int>(to_int("registry-pull-seconds", v, 10, 86400)); }},
+         [](C& c, const std::string& v) { c.registry_pull_seconds = static_cast<int>(to_int("registry-pull-seconds", v, 10, kSecondsPerDay)); }},
         {"policy-max-visits", "remplace max_visits de la politique du registre", "overrides the registry policy's max_visits",
          [](C& c, const std::string& v) { c.policy_max_visits = to_int("policy-max-visits", v, 0, 100000); }},
         {"policy-window-days", "remplace window_days de la politique du registre", "overrides the registry policy's window_days",

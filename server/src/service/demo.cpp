@@ -10,20 +10,17 @@
 #include <passkoop/policy.hpp>
 #include <passkoop/bundle.hpp>
 #include <passkoop/dates.hpp>
+#include <passkoop/files.hpp>
 #include <passkoop/keyfile.hpp>
 #include <passkoop/pass.hpp>
 #include <passkoop/registry.hpp>
 #include <passkoop/revocations.hpp>
+#include <passkoop/slug.hpp>
 
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cmath>
-#include <fstream>
 
 namespace passkoop::server {
 
@@ -34,25 +31,15 @@ namespace {
 
 constexpr const char* kMarker = ".passkoop-demo";
 
-void write_text(const fs::path& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw std::runtime_error(path.string() + ": cannot write");
+void write_file(const fs::path& path, const std::string& text, fs::perms mode) {
+    if (const auto error = write_file_atomic(path, text, {.mode = mode}))
+        throw std::runtime_error(path.string() + ": " + error.message());
 }
 
-// Tokens and passes are credentials: owner-only from the first byte, whatever the umask.
-void write_private(const fs::path& path, const std::string& text) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) throw std::runtime_error(path.string() + ": cannot write");
-    bool ok = ::fchmod(fd, 0600) == 0;
-    for (std::size_t done = 0; ok && done < text.size();) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        ok = n > 0;
-        if (ok) done += static_cast<std::size_t>(n);
-    }
-    ok = ::close(fd) == 0 && ok;
-    if (!ok) throw std::runtime_error(path.string() + ": cannot write");
-}
+void write_text(const fs::path& path, const std::string& text) { write_file(path, text, fs::perms(0644)); }
+
+// Tokens and passes are credentials: owner-only.
+void write_private(const fs::path& path, const std::string& text) { write_file(path, text, fs::perms(0600)); }
 
 std::uint16_t number_of(const Registry& reg, std::string_view name) {
     for (const Coop& c : reg.coops)

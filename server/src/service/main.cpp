@@ -15,6 +15,7 @@
 #include <cmdline.hpp>
 
 #include <passkoop/dates.hpp>
+#include <passkoop/files.hpp>
 #include <passkoop/i18n.hpp>
 #include <passkoop/text.hpp>
 
@@ -134,9 +135,10 @@ void pull_registry(RegistryHolder& registry, const Config& config, std::string& 
     }
     etag = pulled.etag;
     if (result.outcome == RegistryHolder::Reload::updated) {
-        const std::string tmp = config.registry.string() + ".tmp";
-        std::ofstream(tmp, std::ios::binary | std::ios::trunc) << pulled.body;
-        std::filesystem::rename(tmp, config.registry);
+        if (const auto error = write_file_atomic(config.registry, pulled.body))
+            std::cerr << config.registry.string() << tr(" : écriture impossible (le registre téléchargé reste en service) : ",
+                                                        ": cannot write (the downloaded registry stays in use): ")
+                      << error.message() << "\n";
         std::cerr << tr("Registre téléchargé : ", "Registry downloaded: ") << printable_lines(result.detail) << "\n";
     }
 }

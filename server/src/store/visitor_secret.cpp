@@ -1,12 +1,11 @@
 #include "store/visitor_secret.hpp"
 
+#include <passkoop/files.hpp>
 #include <passkoop/i18n.hpp>
 
 #include <sodium.h>
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
@@ -17,25 +16,14 @@ namespace passkoop::server {
 
 namespace {
 
-// Writes a new secret to a temporary file, then links it into place: a crash never leaves a short
-// secret behind, and link() never replaces a secret another process just made. False when the
-// path was taken meanwhile (the caller reads that one).
+// Writes a new secret, never over one another process just made. False when the path was taken
+// meanwhile (the caller reads that one).
 bool create_secret(const std::filesystem::path& path, std::array<std::uint8_t, 32>& secret) {
-    const std::string tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throw std::runtime_error(tmp + ": cannot create the visitor-key secret");
     randombytes_buf(secret.data(), secret.size());
-    bool ok = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size()) && ::fsync(fd) == 0;
-    ok = ::close(fd) == 0 && ok;
-    const bool linked = ok && ::link(tmp.c_str(), path.c_str()) == 0;
-    ::unlink(tmp.c_str());
-    if (!ok) throw std::runtime_error(path.string() + ": cannot write the visitor-key secret");
-    if (!linked) return false;
-    const std::string dir = path.has_parent_path() ? path.parent_path().string() : ".";
-    if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
+    const auto error = write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()),
+                                         {.mode = std::filesystem::perms(0600), .existing = ExistingFile::refuse});
+    if (error == std::errc::file_exists) return false;
+    if (error) throw std::runtime_error(path.string() + ": cannot write the visitor-key secret: " + error.message());
     return true;
 }
 
