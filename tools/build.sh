@@ -84,6 +84,7 @@ case $mode in
     times=() cpu=()
     failed=""
     start_all=$(date +%s)
+    echo "== CI on $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
     for i in "${!names[@]}"; do
       echo "== stage $((i + 1))/${#names[@]}: ${names[i]}"
       start=$(date +%s) start_cpu=$(children_cpu)
