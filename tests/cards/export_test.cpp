@@ -41,6 +41,22 @@ TEST_CASE("display names are cut to 24 bytes on a character boundary") {
     CHECK(display_name("A\tB\x01, C", NameStyle::full) == "C A B");
 }
 
+TEST_CASE("display names drop what a pass's name may not hold: C1 controls, line separators, bidi overrides") {
+    // U+0092 (a Windows-1252 apostrophe read as Latin-1), U+2028, U+202E, a lone invalid byte.
+    for (const char* odoo : {"\u0092", "DUPONT, Ma\u0092rie", "Marie\u2028Dupont", "\u202EMarie Dupont", "Marie \xff Dupont"}) {
+        for (const auto style : {NameStyle::initial, NameStyle::full}) {
+            const std::string n = display_name(odoo, style);
+            CAPTURE(odoo);
+            CAPTURE(n);
+            CHECK(passkoop::is_valid_display_name(n));
+        }
+    }
+    CHECK(display_name("DUPONT, Ma\u0092rie", NameStyle::full) == "Ma rie DUPONT");
+    CHECK(display_name("Marie\u2028Dupont", NameStyle::initial) == "Marie D.");
+    CHECK(display_name("\u202EMarie Dupont", NameStyle::full) == "Marie Dupont");
+    CHECK(display_name("\u0092", NameStyle::initial).empty());
+}
+
 TEST_CASE("windows-1252 bytes become utf-8") {
     CHECK(windows1252_to_utf8("Fran\xe7oise \x80 \x9c \x8c \x92") == "Françoise € œ Œ ’");
     CHECK(windows1252_to_utf8("\x81") == "\ufffd");

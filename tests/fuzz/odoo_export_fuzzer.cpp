@@ -5,8 +5,11 @@
 
 #include "odoo_export.hpp"
 
+#include <passkoop/text.hpp>
+
 using namespace pk_fuzz;
 using namespace passkoop::cards;
+using passkoop::is_valid_utf8;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;

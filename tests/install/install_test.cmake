@@ -1,5 +1,5 @@
 # cmake -DSOURCE_DIR=… -DBUILD_DIR=… -DWORK_DIR=… [-DCONFIG=…] [-DLIBDIR=lib] [-DCXX_COMPILER=…]
-#       [-DLINK_FLAGS=…] [-DPKG_CONFIG=…] -P install_test.cmake
+#       [-DCONSUMER_C_COMPILER=…] [-DLINK_FLAGS=…] [-DPKG_CONFIG=…] -P install_test.cmake
 # Installs BUILD_DIR into WORK_DIR/prefix, builds tests/consumer against it with
 # find_package(PassKoop), runs it on every vector of tests/vectors/passes.json, and checks that
 # pkg-config finds passkoop.pc (and, when a C compiler is around, that its flags link a C program).
@@ -84,6 +84,9 @@ set(consumer_args -S "${SOURCE_DIR}/tests/consumer" -B "${consumer_build}"
     "-DCMAKE_PREFIX_PATH=${prefix}" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
 if(CXX_COMPILER)
   list(APPEND consumer_args "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
+endif()
+if(CONSUMER_C_COMPILER)
+  list(APPEND consumer_args "-DCMAKE_C_COMPILER=${CONSUMER_C_COMPILER}")
 endif()
 if(LINK_FLAGS)
   list(APPEND consumer_args "-DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}")

@@ -194,12 +194,16 @@ const std::set<std::string>& default_shopping_states() {
 
 std::string display_name(std::string_view odoo_name, NameStyle style) {
     if (style == NameStyle::none) return {};
-    // Control characters out, runs of spaces collapsed.
+    // Every character a pass's name may not hold (controls, line separators, bidirectional
+    // overrides, invalid bytes) becomes a space; runs of spaces collapsed.
     std::string clean;
-    for (const char c : odoo_name) {
-        const bool space = c == ' ' || (static_cast<unsigned char>(c) < 0x20) || c == 0x7F;
+    for (std::size_t i = 0; i < odoo_name.size();) {
+        const std::size_t len = std::max<std::size_t>(1, utf8_length(odoo_name, i));
+        const std::string_view c = odoo_name.substr(i, len);
+        i += len;
+        const bool space = c == " " || !is_printable_text(c);
         if (space && (clean.empty() || clean.back() == ' ')) continue;
-        clean += space ? ' ' : c;
+        clean += space ? std::string_view(" ") : c;
     }
     const std::string_view name = trimmed(clean);
     std::string_view first, last;
