@@ -198,10 +198,11 @@ std::string display_name(std::string_view odoo_name, NameStyle style) {
     // overrides, invalid bytes) becomes a space; runs of spaces collapsed.
     std::string clean;
     for (std::size_t i = 0; i < odoo_name.size();) {
-        const std::size_t len = std::max<std::size_t>(1, utf8_length(odoo_name, i));
+        const Utf8Character decoded = decode_utf8(odoo_name.substr(i));
+        const std::size_t len = std::max<std::size_t>(1, decoded.length);  // an invalid byte alone
         const std::string_view c = odoo_name.substr(i, len);
         i += len;
-        const bool space = c == " " || !is_printable_text(c);
+        const bool space = c == " " || decoded.length == 0 || !is_printable_character(decoded.value);
         if (space && (clean.empty() || clean.back() == ' ')) continue;
         clean += space ? std::string_view(" ") : c;
     }
