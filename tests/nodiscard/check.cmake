@@ -1,8 +1,9 @@
 # Compiles results.cpp once per CASE (-fsyntax-only): CASE 0 must compile, every other CASE must
-# be refused for an ignored [[nodiscard]] result. Arguments: CXX, INCLUDE, SOURCE, CASES.
+# be refused for an ignored [[nodiscard]] result. Arguments: CXX, STD (the compiler's C++23 flag),
+# FLAGS (more flags, a list), INCLUDE, SOURCE, CASES.
 foreach(case RANGE ${CASES})
   execute_process(
-    COMMAND ${CXX} -std=c++23 -fsyntax-only -Werror=unused-result -DCASE=${case} -I${INCLUDE} ${SOURCE}
+    COMMAND ${CXX} ${STD} ${FLAGS} -fsyntax-only -Werror=unused-result -DCASE=${case} -I${INCLUDE} ${SOURCE}
     RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(case EQUAL 0 AND NOT status EQUAL 0)
     message(FATAL_ERROR "CASE 0 (every result used) does not compile:\n${out}")
