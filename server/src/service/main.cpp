@@ -1,7 +1,8 @@
-// passkoopd: the shop server, and its maintenance commands.
+// passkoopd: the shop server (serve, demo); the maintenance commands are in maintenance.cpp.
 #include "api/api.hpp"
 #include "service/config.hpp"
 #include "service/demo.hpp"
+#include "service/maintenance.hpp"
 #include "service/shop_time.hpp"
 #include "net/http_server.hpp"
 #include "store/ledger.hpp"
@@ -10,7 +11,6 @@
 #include "store/visitor_secret.hpp"
 #include "registry/freshness.hpp"
 #include "registry/registry_pull.hpp"
-#include "store/tokens.hpp"
 
 #include <cmdline.hpp>
 
@@ -19,15 +19,7 @@
 #include <passkoop/i18n.hpp>
 #include <passkoop/text.hpp>
 
-#include <sodium.h>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <csignal>
-#include <fstream>
-#include <limits>
 #include <iostream>
 
 namespace {
@@ -35,7 +27,6 @@ namespace {
 using namespace passkoop;
 using namespace passkoop::server;
 
-using cmdline::Args;
 using cmdline::Help;
 using cmdline::UsageError;
 
@@ -55,13 +46,6 @@ Config settings_from(const std::vector<std::string>& args) {
     return config;
 }
 
-// The settings a maintenance command takes (--db, --config, …), as parse_config reads them.
-Config settings_from(const Args& args, std::initializer_list<const char*> names) {
-    std::vector<std::string> settings;
-    for (const char* name : names)
-        if (const auto value = args.get(name)) settings.insert(settings.end(), {"--" + std::string(name), *value});
-    return settings_from(settings);
-}
 
 constexpr Help kServeHelp{"passkoopd serve --registry BUNDLE --coop N [--db FICHIER] [réglages…]\n"
                           "Sert la page de caisse et l'API de vérification de la boutique. Réglages :\n",
@@ -73,24 +57,6 @@ constexpr Help kDemoHelp{"passkoopd demo [--dir DOSSIER] [--listen 127.0.0.1:808
                          "passkoopd demo [--dir DIR] [--listen 127.0.0.1:8080] [settings…]\n"
                          "A full demo with zero configuration: registry, sample passes and tokens in DIR\n"
                          "(passkoop-demo-data by default), then the server. Settings: those of passkoopd serve --help.\n"};
-constexpr Help kTokenHelp{"passkoopd token create --db FICHIER --role cashier|manager --name TEXTE   (affiche le jeton une seule fois)\n"
-                          "passkoopd token list --db FICHIER\n"
-                          "passkoopd token revoke --db FICHIER --id N\n"
-                          "Les jetons des caisses (cashier) et des responsables (manager). --config FICHIER au lieu de --db.\n",
-                          "passkoopd token create --db FILE --role cashier|manager --name TEXT   (prints the token once)\n"
-                          "passkoopd token list --db FILE\n"
-                          "passkoopd token revoke --db FILE --id N\n"
-                          "The tokens of tills (cashier) and managers (manager). --config FILE instead of --db.\n"};
-constexpr Help kLedgerHelp{"passkoopd ledger verify --db FICHIER [--expect LIGNES:HACHAGE] [--retention-months M]\n"
-                           "passkoopd ledger purge --db FICHIER [--retention-months M]\n"
-                           "verify contrôle la chaîne du registre des visites (--expect : une tête notée plus tôt) ;\n"
-                           "purge efface les identifiants plus anciens que la conservation. --config FICHIER au lieu de --db.\n",
-                           "passkoopd ledger verify --db FILE [--expect ROWS:HASH] [--retention-months M]\n"
-                           "passkoopd ledger purge --db FILE [--retention-months M]\n"
-                           "verify checks the visits ledger's chain (--expect: a head noted earlier);\n"
-                           "purge erases identifiers older than the retention. --config FILE instead of --db.\n"};
-constexpr Help kBackupHelp{"passkoopd backup --db FICHIER --out COPIE\nUne copie cohérente de la base, serveur en marche.\n",
-                           "passkoopd backup --db FILE --out COPY\nA consistent copy of the database, server running.\n"};
 
 // Each line filtered on its own, the line breaks kept.
 std::string printable_lines(std::string_view text) {
@@ -104,9 +70,6 @@ std::string printable_lines(std::string_view text) {
     return out;
 }
 
-void print_head(std::ostream& out, const Checkpoint& head) {
-    out << tr("Tête de chaîne : ", "Chain head: ") << format_head(head.rows, head.head) << "\n";
-}
 
 // Re-reads the bundle file (every few seconds, and on SIGHUP).
 void reload_registry(RegistryHolder& registry, const Config& config) {
@@ -212,6 +175,32 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
     return 0;
 }
 
+// The demo: its data made (or kept) in --dir, then the server, with what to try printed once it listens.
+int run_demo(std::vector<std::string> args) {
+    const std::filesystem::path dir = cmdline::take_option(args, "dir").value_or("passkoop-demo-data");
+    Config config = settings_from(args);
+    const Demo demo = make_demo(dir, config);
+    const std::string samples = demo.passes_file.string();
+    return serve(config, [&](const HttpServer& server) {
+        const std::string base = "http://" + server.local_endpoint().address().to_string() + ":" +
+                                 std::to_string(server.local_endpoint().port());
+        std::cout << "\n=== Pass'Koop — démo / demo ===\n"
+                  << "Boutique hôte / host shop : " << demo.host_name << " (3 visites d'essai / 3 trial visits)\n"
+                  << "Page de caisse / cashier page : " << base << "/\n"
+                  << "Jeton caissier / cashier token : " << demo.cashier_token << "\n"
+                  << "Jeton responsable / manager token : " << demo.manager_token << "\n"
+                  << "Passes d'exemple et résultat attendu / sample passes and expected outcome : " << samples << "\n\n"
+                  << "Essayez / try:\n"
+                  << "  TOKEN=$(cat " << (dir / "cashier-token.txt").string() << ")\n"
+                  << "  PASS=$(cat " << (dir / "valid-pass.txt").string() << ")\n"
+                  << "  curl -s -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\"}\" " << base << "/v1/verify\n"
+                  << "  curl -s -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\", \\\"amount_cents\\\": 1250, "
+                     "\\\"idempotency_key\\\": \\\"essai-1\\\"}\" " << base << "/v1/visits\n"
+                  << "Ctrl-C pour arrêter / to stop.\n"
+                  << std::flush;
+    });
+}
+
 void print_help() {
     std::cout << tr("passkoopd — le serveur Pass'Koop de la boutique\n\n"
                     "  passkoopd demo [--dir DOSSIER] [--listen 127.0.0.1:8080]   démo complète, sans configuration\n"
@@ -245,7 +234,6 @@ int run(std::vector<std::string> args) {
     }
     const std::string command = args[0];
     args.erase(args.begin());
-    const std::string sub = !args.empty() && !args[0].starts_with("--") ? args[0] : "";
     // serve and demo hand their settings to parse_config, which also reads them from --config FILE.
     if ((command == "serve" || command == "demo") && cmdline::asks_for_help(args)) {
         std::cout << (language() == Lang::en ? (command == "serve" ? kServeHelp : kDemoHelp).en
@@ -254,114 +242,10 @@ int run(std::vector<std::string> args) {
         return 0;
     }
     if (command == "serve") return serve(settings_from(args));
-    if (command == "demo") {
-        const std::filesystem::path dir = cmdline::take_option(args, "dir").value_or("passkoop-demo-data");
-        Config config = settings_from(args);
-        const Demo demo = make_demo(dir, config);
-        const std::string samples = demo.passes_file.string();
-        return serve(config, [&](const HttpServer& server) {
-            const std::string base = "http://" + server.local_endpoint().address().to_string() + ":" +
-                                     std::to_string(server.local_endpoint().port());
-            std::cout << "\n=== Pass'Koop — démo / demo ===\n"
-                      << "Boutique hôte / host shop : " << demo.host_name << " (3 visites d'essai / 3 trial visits)\n"
-                      << "Page de caisse / cashier page : " << base << "/\n"
-                      << "Jeton caissier / cashier token : " << demo.cashier_token << "\n"
-                      << "Jeton responsable / manager token : " << demo.manager_token << "\n"
-                      << "Passes d'exemple et résultat attendu / sample passes and expected outcome : " << samples << "\n\n"
-                      << "Essayez / try:\n"
-                      << "  TOKEN=$(cat " << (dir / "cashier-token.txt").string() << ")\n"
-                      << "  PASS=$(cat " << (dir / "valid-pass.txt").string() << ")\n"
-                      << "  curl -s -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\"}\" " << base << "/v1/verify\n"
-                      << "  curl -s -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\", \\\"amount_cents\\\": 1250, "
-                         "\\\"idempotency_key\\\": \\\"essai-1\\\"}\" " << base << "/v1/visits\n"
-                      << "Ctrl-C pour arrêter / to stop.\n"
-                      << std::flush;
-        });
-    }
-    if (command == "token") {
-        args.erase(args.begin(), args.begin() + (sub.empty() ? 0 : 1));
-        const Args options(args, {"db", "config", "role", "name", "id"}, {});
-        if (cmdline::print_help_if_asked(options, kTokenHelp, std::cout)) return 0;
-        if (sub == "create") {
-            const auto role = role_from_string(options.require("role"));
-            if (!role) throw UsageError(tr("--role : cashier ou manager", "--role: cashier or manager"));
-            const std::string name = options.require("name");
-            if (!is_valid_token_name(name))
-                throw UsageError(tr("--name : de 1 à 64 octets de texte UTF-8 imprimable (sans caractère de contrôle)",
-                                    "--name: 1 to 64 bytes of printable UTF-8 text (no control characters)"));
-            Store store(settings_from(options, {"config", "db"}).db);
-            std::cout << store.tokens().create(*role, name) << "\n";
-            std::cerr << tr("Jeton affiché une seule fois : notez-le maintenant.\n", "Token shown once: write it down now.\n");
-            return 0;
-        }
-        if (sub == "list") {
-            Store store(settings_from(options, {"config", "db"}).db);
-            for (const auto& t : store.tokens().list())
-                std::cout << t.id << "\t" << to_string(t.role) << "\t" << format_instant(t.created_at) << "\t"
-                          << (t.revoked_at ? tr("révoqué", "revoked") : tr("actif", "active")) << "\t" << t.name << "\n";
-            return 0;
-        }
-        if (sub == "revoke") {
-            const std::int64_t id = options.require_integer("id", 1, std::numeric_limits<std::int64_t>::max());
-            Store store(settings_from(options, {"config", "db"}).db);
-            if (!store.tokens().revoke(id)) {
-                std::cerr << tr("aucun jeton actif n° ", "no active token #") << id << "\n";
-                return 1;
-            }
-            std::cout << tr("jeton révoqué\n", "token revoked\n");
-            return 0;
-        }
-        throw UsageError(tr("token create | list | revoke", "token create | list | revoke"));
-    }
-    if (command == "ledger") {
-        args.erase(args.begin(), args.begin() + (sub.empty() ? 0 : 1));
-        const Args options(args, {"db", "config", "expect", "retention-months"}, {});
-        if (cmdline::print_help_if_asked(options, kLedgerHelp, std::cout)) return 0;
-        if (sub == "verify") {
-            std::optional<Checkpoint> noted;
-            if (const auto expect = options.get("expect")) {
-                noted = parse_head(*expect);
-                if (!noted)
-                    throw UsageError(tr("--expect : LIGNES:HACHAGE, tel que ledger verify l'affiche", "--expect: ROWS:HASH, as ledger verify prints it"));
-            }
-            const Config config = settings_from(options, {"config", "db", "retention-months"});
-            Store store(config.db);
-            const ChainReport report = store.ledger().verify_chain(unix_now(), config.retention_months, noted);
-            if (report.first_bad_id) {
-                std::cout << tr("CHAÎNE ROMPUE à la ligne ", "CHAIN BROKEN at row ") << *report.first_bad_id << tr(" : ", ": ") << describe(report) << "\n";
-                return 1;
-            }
-            if (!report.ok()) std::cout << tr("CHAÎNE ROMPUE : ", "CHAIN BROKEN: ") << describe(report) << "\n";
-            else std::cout << tr("Chaîne intacte : ", "Chain intact: ") << report.rows << tr(" ligne(s)\n", " row(s)\n");
-            std::cout << tr("Tête de chaîne : ", "Chain head: ") << format_head(report.rows, report.head) << "\n";
-            if (!report.ok()) return 1;
-            std::cout << tr("  Notez-la hors de ce serveur : plus tard, --expect avec cette valeur vérifie que ces lignes n'ont pas changé.\n",
-                            "  Note it outside this server: later, --expect with this value checks that these rows have not changed.\n")
-                      << tr("Identifiants effacés acceptés sur les visites antérieures au ", "Erased identifiers accepted on visits before ")
-                      << format_instant(report.erasable_before) << tr(" (conservation ", " (retention ") << report.retention_months
-                      << tr(" mois)\n", " months)\n");
-            return 0;
-        }
-        if (sub == "purge") {
-            const Config config = settings_from(options, {"config", "db", "retention-months"});
-            Store store(config.db);
-            const PurgeResult result = store.ledger().purge_personal_data(unix_now(), config.retention_months);
-            std::cout << tr("Identifiants effacés de ", "Identifiers erased from ") << result.erased << tr(" ligne(s)\n", " row(s)\n");
-            print_head(std::cout, result.checkpoint);
-            return 0;
-        }
-        throw UsageError(tr("ledger verify | purge", "ledger verify | purge"));
-    }
-    if (command == "backup") {
-        const Args options(args, {"db", "config", "out"}, {});
-        if (cmdline::print_help_if_asked(options, kBackupHelp, std::cout)) return 0;
-        const std::string out = options.require("out");
-        if (std::filesystem::exists(out)) throw UsageError(out + tr(" existe déjà", " already exists"));
-        Store store(settings_from(options, {"config", "db"}).db);
-        store.backup(out);
-        std::cout << tr("Copie écrite : ", "Backup written: ") << out << "\n";
-        return 0;
-    }
+    if (command == "demo") return run_demo(std::move(args));
+    if (command == "token") return token_command(std::move(args));
+    if (command == "ledger") return ledger_command(std::move(args));
+    if (command == "backup") return backup_command(std::move(args));
     throw UsageError(tr("commande inconnue : ", "unknown command: ") + command);
 }
 
