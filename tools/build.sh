@@ -47,13 +47,7 @@ normal_build() {
 }
 
 normal_tests() {
-  # The browser tests drive Chromium with playwright-core, pinned in tests/browser/package-lock.json.
-  local browser=$root/tests/browser
-  local stamp=$browser/node_modules/.package-lock.json
-  if [ ! -f "$stamp" ] || [ "$browser/package-lock.json" -nt "$stamp" ] || [ "$browser/package.json" -nt "$stamp" ]; then
-    echo "== Installing the browser-test dependencies (npm ci in tests/browser)"
-    (cd "$browser" && npm ci --no-audit --no-fund)
-  fi
+  "$root/tests/browser/install-deps.sh"
   echo "== Running every test"
   (cd "$build" && ctest --output-on-failure -j"$(nproc)" --timeout 600)
 }

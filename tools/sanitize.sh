@@ -34,13 +34,7 @@ build_step() {
 }
 
 test_step() {
-  # The browser tests drive Chromium with playwright-core, pinned in tests/browser/package-lock.json.
-  local browser=$root/tests/browser
-  local stamp=$browser/node_modules/.package-lock.json
-  if [ ! -f "$stamp" ] || [ "$browser/package-lock.json" -nt "$stamp" ] || [ "$browser/package.json" -nt "$stamp" ]; then
-    echo "== Installing the browser-test dependencies (npm ci in tests/browser)"
-    (cd "$browser" && npm ci --no-audit --no-fund)
-  fi
+  "$root/tests/browser/install-deps.sh"
 
   # Every instrumented process writes its reports to a file of its own in $reports (name.PID), not
   # to stderr: the tests start passkoopd with stderr sent to a log and do not all look at how it
