@@ -73,6 +73,8 @@ Checkpoint head_on(Database& db) {
     return c;
 }
 
+// The kinds listed are those counts_as_visit() accepts (policy.hpp): SQLite filters them in the
+// visitor index instead of reading every row back.
 std::int64_t count_visits_on(Database& db, std::string_view visitor_key, std::int64_t since) {
     auto s = db.cached(
         "SELECT COUNT(*) FROM visits WHERE visitor_key = ?1 AND occurred_at >= ?2 AND kind IN ('purchase', 'visit')");
