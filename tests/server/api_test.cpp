@@ -296,14 +296,21 @@ TEST_CASE("api own member pass is own_member") {
     CHECK(body_of(r)["decision"] == "own_member");
 }
 
-TEST_CASE("api tester pass of another coop is not_accepted") {
+TEST_CASE("api tester pass of another coop is tester_other_coop, and no override records it") {
     ApiFixture f(3);
     const json other = body_of(f.verify(f.net.pass(12, 900, PassKind::tester)));
     CHECK(other["code"] == "valid");
-    CHECK(other["policy"]["decision"] == "not_accepted");
+    CHECK(other["policy"]["decision"] == "tester_other_coop");
+    CHECK(other["policy"]["message"] == "Pass d'essai : valable seulement dans la coop qui l'a émis");
     CHECK(other["color"] == "red");
     const json refused = problem(f.visit(purchase(f.net.pass(12, 900, PassKind::tester), "tester-1")), 422, "policy_refused");
-    CHECK(refused["verification"]["policy"]["decision"] == "not_accepted");
+    CHECK(refused["verification"]["policy"]["decision"] == "tester_other_coop");
+    // Its holder is no coop's member yet: a manager's override has no visitor to record either.
+    json forced = purchase(f.net.pass(12, 900, PassKind::tester), "tester-3");
+    forced["override"] = true;
+    const json still = problem(f.visit(forced), 422, "policy_refused");
+    CHECK(still["verification"]["policy"]["decision"] == "tester_other_coop");
+    CHECK(body_of(f.get("/v1/visits", f.manager))["visits"].empty());
     // The host's own tester pass is a visitor like any other.
     const json own = body_of(f.verify(f.net.pass(3, 901, PassKind::tester)));
     CHECK(own["policy"]["decision"] == "allowed");
