@@ -168,6 +168,8 @@ TEST_CASE("api status shows the registry's freshness and the host policy to any 
         // Valid 90 days from the fixture's start, within the same second or a moment ago.
         const std::int64_t days_left = status["days_left"];
         CHECK((days_left == 90 || days_left == 89));
+        // The end of the grace: the date the page gives for "every pass refused from".
+        CHECK(status["refused_from"] == format_instant(f.net.registry.expires_at + f.config.grace_days * kSecondsPerDay));
         CHECK(status["revocation_sequences"].is_object());
         CHECK(status["host_coop"]["number"] == 3);
         CHECK(status["host_coop"]["name"] == f.net.registry.find_coop(3)->name);
