@@ -51,7 +51,8 @@ std::string message(Decision d) {
         case Decision::limit_reached: return tr("Nombre de visites autorisé atteint", "Visit limit reached");
         case Decision::last_allowed_visit: return tr("Dernière visite autorisée", "Last visit allowed");
         case Decision::tester_other_coop:
-            return tr("Pass d'essai : valable seulement dans la coop qui l'a émis", "Trial pass: valid only in the coop that issued it");
+            return tr("Pass d'essai : valable seulement dans la coop qui l'a émis",
+                      "Trial pass: valid only in the coop that issued it");
     }
     return {};
 }
