@@ -37,6 +37,7 @@ std::string_view to_string(Decision d) {
         case Decision::not_accepted: return "not_accepted";
         case Decision::limit_reached: return "limit_reached";
         case Decision::last_allowed_visit: return "last_allowed_visit";
+        case Decision::tester_other_coop: return "tester_other_coop";
     }
     return "allowed";
 }
@@ -49,6 +50,9 @@ std::string message(Decision d) {
             return tr("Notre coop n'accueille pas les membres de cette coop", "Our coop does not welcome members of this coop");
         case Decision::limit_reached: return tr("Nombre de visites autorisé atteint", "Visit limit reached");
         case Decision::last_allowed_visit: return tr("Dernière visite autorisée", "Last visit allowed");
+        case Decision::tester_other_coop:
+            return tr("Pass d'essai : valable seulement dans la coop qui l'a émis",
+                      "Trial pass: valid only in the coop that issued it");
     }
     return {};
 }
@@ -66,7 +70,7 @@ PolicyOutcome decide(const VisitorPolicy& policy, std::uint16_t host_coop, const
     PolicyOutcome out{Decision::allowed, visits_before, policy.max_visits};
     const bool own = pass.coop == host_coop;
     if (pass.kind == PassKind::member && own) return out.decision = Decision::own_member, out;
-    if (pass.kind == PassKind::tester && !own) return out.decision = Decision::not_accepted, out;
+    if (pass.kind == PassKind::tester && !own) return out.decision = Decision::tester_other_coop, out;
     const bool coop_accepted =
         own || policy.accepts_all_coops ||
         std::find(policy.accepted_coops.begin(), policy.accepted_coops.end(), pass.coop) != policy.accepted_coops.end();
@@ -85,6 +89,7 @@ std::int64_t window_start(const VisitorPolicy& policy, std::int64_t now) {
 
 bool admit(const PolicyOutcome& outcome, VisitKind kind, bool override_policy) {
     const Decision d = outcome.decision;
+    if (d == Decision::tester_other_coop) return false;
     const bool refused = d == Decision::own_member || d == Decision::not_accepted || (d == Decision::limit_reached && counts_as_visit(kind));
     return !refused || override_policy;
 }

@@ -56,13 +56,18 @@ async function stopServer(child) {
   clearTimeout(timer);
 }
 
-// The page asks for today's visits and this month's report by UTC date, as the server files them,
-// and a scenario compares what it recorded with those lists: none may straddle midnight UTC. A
-// scenario takes well under a minute, so none starts in the last 90 seconds of a UTC day.
+// The page asks for today's visits and this month's report by the till's local date, the shop's
+// calendar (the demo server, Node and Chromium share this machine's time zone), and a scenario
+// compares what it recorded with those lists: none may straddle local midnight. A scenario takes
+// well under a minute, so none starts in the last 90 seconds of a local day.
 async function keepClearOfMidnight(seconds = 90) {
-  const left = 86400000 - Date.now() % 86400000;
+  const now = new Date();
+  const left = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1) - now;
   if (left <= seconds * 1000) await new Promise(r => setTimeout(r, left + 500));
 }
+
+// The two screens every page point is checked on: a till's and a phone's.
+export const SCREENS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 
 // Runs `scenario(ctx)` with a server and a page; `ctx` holds helpers. Rejects on failure or timeout.
 // `chromiumArgs` adds flags to the usual ones for this run only.
@@ -161,8 +166,20 @@ class Shop {
     if (!res.ok) throw new Error(`${pathname}: HTTP ${res.status} ${await res.text()}`);
     return res.json();
   }
-  async screenshot(dir, name) {
+  // The whole page, or with `{ fullPage: false }` only what the screen shows.
+  async screenshot(dir, name, { fullPage = true } = {}) {
     fs.mkdirSync(dir, { recursive: true });
-    await this.page.screenshot({ path: path.join(dir, name), fullPage: true });
+    await this.page.screenshot({ path: path.join(dir, name), fullPage });
+  }
+  // Whether an element is entirely on screen, without scrolling either way.
+  async onScreen(selector) {
+    return this.page.evaluate(sel => {
+      const r = document.querySelector(sel).getBoundingClientRect();
+      return r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+    }, selector);
+  }
+  // How far the page reaches past the screen's right edge (0 when nothing needs a sideways scroll).
+  async overflowX() {
+    return this.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   }
 }

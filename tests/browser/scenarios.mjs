@@ -2,7 +2,8 @@
 //   node scenarios.mjs PASSKOOPD ARTEFACT_DIR SCENARIO     (SCENARIO: one of the names below, or "list")
 // Each run starts its own demo shop (Coopalim, 3 visits per 365 days) and its own Chromium.
 import assert from 'node:assert/strict';
-import { withShop, azerty } from './harness.mjs';
+import fs from 'node:fs';
+import { withShop, azerty, SCREENS } from './harness.mjs';
 
 const scenarios = {
   // Sign-in once per till: a wrong token is refused in French, the right one is kept across a
@@ -46,7 +47,7 @@ const scenarios = {
     await page.click('#report');
     await page.waitForFunction(() => /Les 400 Coop\s+2\s+2\s/.test(document.getElementById('report-rows').innerText));
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
-    assert.equal(download.suggestedFilename(), 'visiteurs.csv');
+    assert.equal(download.suggestedFilename(), `visiteurs-${previous}.csv`);
     await shop.screenshot(artefacts, 'manager.png');
   },
 
@@ -374,6 +375,283 @@ const scenarios = {
     assert.equal(rows[0].override, true);
     await shop.scan(sam);
     assert.match((await shop.verdict('red')).details, /4 déjà, sur 3 autorisées/);
+  },
+
+  // Another coop's trial pass says what it is and offers no override; neither it nor our own
+  // member shows a visit count that means nothing for them.
+  'trial-pass-other-coop': async (shop, artefacts) => {
+    const { page } = shop;
+    await shop.signIn();
+    for (const [screen, size] of Object.entries(SCREENS)) {
+      await page.setViewportSize(size);
+      await shop.scan(shop.pass('red: tester_other_coop'));
+      const v = await shop.verdict('red');
+      assert.equal(v.headline, 'REFUSÉ');
+      assert.equal(v.reason, "Pass d'essai : valable seulement dans la coop qui l'a émis");
+      assert.doesNotMatch(v.reason, /n'accueille pas/);
+      assert.match(v.details, /Test T\. · n° 99 \(pass d’essai\)/);
+      assert.doesNotMatch(v.details, /Visites ici/, 'no visit count for a trial pass');
+      assert.ok(await page.isHidden('#override-open'), 'no override for a trial pass');
+      assert.ok(await page.isHidden('#record'));
+      assert.ok(await shop.onScreen('#reason'), `the reason is on screen (${screen})`);
+      await shop.screenshot(artefacts, `trial-pass-${screen}.png`, { fullPage: false });
+
+      await shop.scan(shop.pass('red: own_member'));
+      const own = await shop.verdict('red');
+      assert.equal(own.reason, 'Membre de notre coop : pas un visiteur');
+      assert.match(own.details, /Inès M\./);
+      assert.doesNotMatch(own.details, /Visites ici/, 'no visit count for our own member');
+      assert.ok(await page.isHidden('#override-open'));
+      await shop.screenshot(artefacts, `own-member-${screen}.png`, { fullPage: false });
+    }
+    // Whoever sends an override for it anyway is refused by the server: nothing is recorded.
+    const answer = await page.evaluate(async ({ pass, token }) => {
+      const res = await fetch('/v1/visits', { method: 'POST', headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ pass, override: true, kind: 'purchase', amount_cents: 500, currency: 'EUR', till: 'caisse-1',
+          idempotency_key: '7f8a3a56-93a4-4c55-9d3c-4b7d9d1f6a10' }) });
+      return { status: res.status, body: await res.json() };
+    }, { pass: shop.pass('red: tester_other_coop'), token: shop.cashierToken });
+    assert.equal(answer.status, 422);
+    assert.equal(answer.body.verification.policy.decision, 'tester_other_coop');
+    // A limit reached still offers the override (the case it exists for).
+    await shop.scan(shop.pass('red: limit_reached'));
+    assert.match((await shop.verdict('red')).details, /3 déjà, sur 3 autorisées/);
+    assert.ok(await page.isVisible('#override-open'));
+  },
+
+  // The manager's "Export des visites (CSV)" gives the month chosen, in French words.
+  'export-month': async (shop, artefacts) => {
+    const { page } = shop;
+    await shop.signIn(shop.managerToken);
+    await page.waitForSelector('#manager', { state: 'visible' });
+    const month = await page.inputValue('#month');
+    const [year, mon] = month.split('-').map(Number);
+    const previous = mon === 1 ? `${year - 1}-12` : `${year}-${String(mon - 1).padStart(2, '0')}`;
+    const all = (await shop.api('/v1/visits?limit=500')).visits;
+    const exported = async chosen => {
+      await page.fill('#month', chosen);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+      assert.equal(download.suggestedFilename(), `visiteurs-${chosen}.csv`);
+      const text = fs.readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '');
+      const lines = text.split('\r\n').filter(Boolean);
+      assert.match(lines[0], /^N°;Date;Heure;/);
+      return lines.slice(1).map(l => l.split(';'));
+    };
+    for (const chosen of [month, previous]) {
+      const rows = await exported(chosen);
+      const [y, m] = chosen.split('-');
+      assert.ok(rows.length > 0, `the demo has visits in ${chosen}`);
+      for (const r of rows) assert.match(r[1], new RegExp(`^\\d\\d/${m}/${y}$`), `row ${r[0]} is in ${chosen}`);
+      // Exactly the ledger's rows of that local month: the whole ledger has more.
+      const inMonth = all.filter(v => {
+        const d = new Date(v.occurred_at);
+        return d.getFullYear() === Number(y) && d.getMonth() + 1 === Number(m);
+      });
+      assert.deepEqual(rows.map(r => Number(r[0])).sort((a, b) => a - b), inMonth.map(v => v.id).sort((a, b) => a - b));
+      assert.ok(rows.length < all.length, 'not the whole ledger');
+      // The decision in words, as the cashier read it; no English code in a French export.
+      for (const r of rows) assert.equal(r[10], 'Visiteur accepté');
+      assert.doesNotMatch(rows.join('\n'), /allowed|declared/);
+    }
+    // No month chosen: said plainly, nothing downloaded.
+    await page.fill('#month', '');
+    await page.click('#export-csv');
+    await page.waitForSelector('#manager-error:text("Choisissez un mois")');
+    await page.fill('#month', month);
+    await page.click('#report');
+    await page.waitForSelector('#report-box', { state: 'visible' });
+    for (const [screen, size] of Object.entries(SCREENS)) {
+      await page.setViewportSize(size);
+      await page.locator('#manager').scrollIntoViewIfNeeded();
+      await shop.screenshot(artefacts, `manager-${screen}.png`, { fullPage: false });
+    }
+  },
+
+  // On a phone: the verdict stays in sight when the amount field takes the focus, the
+  // confirmation shows without scrolling, and the report's amounts need no sideways scroll.
+  'phone': async (shop, artefacts) => {
+    const { page } = shop;
+    await page.setViewportSize(SCREENS.phone);
+    await shop.signIn(shop.managerToken);
+    for (const [pass, color, amount] of [['green: valid, allowed', 'green', '12,50'], ['orange: last_allowed_visit', 'orange', '8']]) {
+      await shop.scan(shop.pass(pass));
+      await shop.verdict(color);
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'amount', 'the amount field has the focus');
+      for (const part of ['#headline', '#reason', '#amount'])
+        assert.ok(await shop.onScreen(part), `${part} is on screen after a ${color} scan`);
+      await shop.screenshot(artefacts, `phone-${color}.png`, { fullPage: false });
+      await page.keyboard.type(amount);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#record-status:text("Enregistré")');
+      assert.ok(await shop.onScreen('#record-status'), `the confirmation is on screen after a ${color} visit`);
+      // After a short green verdict both fit: the scan field shows too (an orange one may push it just above).
+      if (color === 'green') assert.ok(await shop.onScreen('#scan'), 'the scan field is on screen too');
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'scan', 'ready for the next scan');
+      await shop.screenshot(artefacts, `phone-${color}-recorded.png`, { fullPage: false });
+    }
+    // With the phone's keyboard open (about a third of the screen), the verdict and the field still show.
+    await page.setViewportSize({ width: 390, height: 520 });
+    await shop.scan(shop.pass('green: valid, allowed'));
+    await shop.verdict('green');
+    for (const part of ['#headline', '#reason', '#amount']) assert.ok(await shop.onScreen(part), `${part} is on screen above the keyboard`);
+    await shop.screenshot(artefacts, 'phone-keyboard.png', { fullPage: false });
+    await page.keyboard.press('Escape');
+    await page.setViewportSize(SCREENS.phone);
+    await page.waitForSelector('#today tr:nth-child(2)');
+    assert.ok(await shop.overflowX() <= 0, 'no sideways scroll for the page');
+    const todayWrap = await page.evaluate(() => { const w = document.getElementById('today').closest('.table-wrap'); return w.scrollWidth - w.clientWidth; });
+    assert.ok(todayWrap <= 0, `no sideways scroll for today's visits (${todayWrap} px)`);
+    // Every cell as "column=text": on a phone each row is a block whose cells name their column.
+    const labelled = body => page.evaluate(q => [...document.querySelectorAll(q + ' td')].map(td => `${td.dataset.label}=${td.innerText}`), body);
+    assert.ok((await labelled('#today')).some(c => /^Montant=12,50\s€$/.test(c)), 'each cell carries its column name');
+    await page.click('#report');
+    await page.waitForSelector('#report-box', { state: 'visible' });
+    assert.ok(await shop.overflowX() <= 0, `no sideways scroll for the report (${await shop.overflowX()} px)`);
+    const cells = await page.evaluate(() => [...document.querySelectorAll('#report-rows td')].map(td => ({
+      text: td.innerText, right: td.getBoundingClientRect().right, box: document.getElementById('report-box').clientWidth,
+      scroll: document.getElementById('report-box').scrollWidth })));
+    assert.ok(cells.length >= 12);
+    for (const c of cells) {
+      assert.ok(c.right <= SCREENS.phone.width, `"${c.text}" fits the screen (right edge ${c.right})`);
+      assert.ok(c.scroll <= c.box, 'the report box does not scroll sideways');
+    }
+    assert.ok((await labelled('#report-rows')).some(c => /^Achats=\d+,\d\d\s€$/.test(c)));
+    await page.locator('#report-box').scrollIntoViewIfNeeded();
+    await shop.screenshot(artefacts, 'phone-report.png', { fullPage: false });
+    // The same page on a till's screen keeps its tables.
+    await page.setViewportSize(SCREENS.desktop);
+    assert.ok(await page.isVisible('#report-box thead'));
+    await shop.screenshot(artefacts, 'desktop-report.png');
+  },
+
+  // Each light has its own sound, made with Web Audio; the till's settings turn them off, and
+  // that choice survives a reload.
+  'sounds': async (shop, artefacts) => {
+    const { page } = shop;
+    await page.addInitScript(() => {
+      const played = window.soundsPlayed = [];
+      const Real = window.AudioContext;
+      window.AudioContext = class extends Real {
+        createOscillator() {
+          const osc = super.createOscillator();
+          const note = { wave: null, frequency: null, start: null, stop: null };
+          const set = osc.frequency.setValueAtTime.bind(osc.frequency);
+          osc.frequency.setValueAtTime = (value, at) => { set(value, at); note.frequency = value; return osc.frequency; };
+          const start = osc.start.bind(osc), stop = osc.stop.bind(osc);
+          osc.start = at => { start(at); note.wave = osc.type; note.start = at; played.push(note); };
+          osc.stop = at => { stop(at); note.stop = at; };
+          return osc;
+        }
+      };
+    });
+    await shop.signIn();
+    assert.equal(await page.isChecked('#sound'), true, 'sounds are on by default');
+    const heard = async (pass, color) => {
+      const before = await page.evaluate(() => soundsPlayed.length);
+      await shop.scan(shop.pass(pass));
+      await shop.verdict(color);
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
+      const notes = await page.evaluate(n => soundsPlayed.slice(n), before);
+      // The notes as heard: wave, pitch, length and gap after the first, in milliseconds.
+      return notes.map(n => `${n.wave} ${n.frequency} Hz ${Math.round((n.stop - n.start) * 1000)} ms @${Math.round((n.start - notes[0].start) * 1000)}`).join(', ');
+    };
+    const green = await heard('green: valid, allowed', 'green');
+    const orange = await heard('orange: last_allowed_visit', 'orange');
+    const red = await heard('red: expired', 'red');
+    assert.equal(green, 'sine 1320 Hz 150 ms @0');
+    assert.equal(orange, 'triangle 660 Hz 120 ms @0, triangle 660 Hz 120 ms @200');
+    assert.equal(red, 'square 196 Hz 600 ms @0');
+    assert.equal(await heard('orange: valid, keyboard_layout_repaired', 'orange'), orange, 'every orange sounds the same');
+    // Off in the till's settings: silent, and still off after a reload.
+    await page.click('summary');
+    await page.uncheck('#sound');
+    await shop.screenshot(artefacts, 'sound-setting.png');
+    assert.equal(await heard('green: valid, allowed', 'green'), '');
+    await page.reload();
+    await page.waitForSelector('#scan', { state: 'visible' });
+    assert.equal(await page.isChecked('#sound'), false, 'the choice is kept');
+    assert.equal(await heard('red: revoked', 'red'), '');
+    await page.click('summary');
+    await page.check('#sound');
+    assert.equal(await heard('red: revoked', 'red'), red);
+    for (const [screen, size] of Object.entries(SCREENS)) {
+      await page.setViewportSize(size);
+      await shop.screenshot(artefacts, `settings-${screen}.png`, { fullPage: false });
+    }
+  },
+
+  // The registry's version and date in the header; a manager warned from 30 days before it expires,
+  // everyone once it has, with the dates. The server's status is real; for the later days, its
+  // dates are moved as the server would give them then.
+  'registry-freshness': async (shop, artefacts) => {
+    const { page } = shop;
+    const real = await shop.api('/v1/status');
+    const frDay = iso => { const d = new Date(iso); return `${String(d.getDate()).padStart(2, '0')}/${String(d.getMonth() + 1).padStart(2, '0')}/${d.getFullYear()}`; };
+    await shop.signIn();
+    await page.waitForSelector('#freshness', { state: 'visible' });
+    assert.equal(await page.textContent('#freshness'), `Registre v${real.registry_version} · mis à jour le ${frDay(real.issued_at)}`);
+    assert.ok(real.days_left > 30, 'the demo registry is fresh');
+    assert.ok(await page.isHidden('#registry-banner'));
+    for (const [screen, size] of Object.entries(SCREENS)) {
+      await page.setViewportSize(size);
+      await shop.screenshot(artefacts, `freshness-${screen}.png`, { fullPage: false });
+    }
+    // The same status seen some days later: `days` before expires_at (negative: after it).
+    const day = 86400000;
+    const later = days => async route => {
+      const response = await route.fetch();
+      const status = await response.json();
+      const now = Date.now();
+      const shift = Date.parse(status.expires_at) - days * day - now;
+      const moved = iso => new Date(Date.parse(iso) - shift).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      status.issued_at = moved(status.issued_at);
+      status.expires_at = moved(status.expires_at);
+      status.refused_from = moved(status.refused_from);
+      status.days_left = Math.floor(days);
+      await route.fulfill({ response, json: status });
+      return status;
+    };
+    const seen = async (token, days) => {
+      await page.unroute('**/v1/status');
+      let status;
+      await page.route('**/v1/status', async route => { status = await later(days)(route); });
+      await page.evaluate(() => localStorage.removeItem('passkoop.token'));
+      await shop.signIn(token);
+      await page.waitForSelector('#freshness', { state: 'visible' });
+      await page.waitForFunction(v => document.getElementById('freshness').textContent.includes('v' + v), real.registry_version);
+      return { status, banner: await page.isVisible('#registry-banner') ? await page.textContent('#registry-banner') : null,
+               line: await page.textContent('#freshness'), stale: await page.evaluate(() => document.getElementById('freshness').classList.contains('stale')) };
+    };
+    // 31 days left: nobody warned. 12.5 days left: the manager only.
+    assert.equal((await seen(shop.managerToken, 31.5)).banner, null);
+    let s = await seen(shop.managerToken, 12.5);
+    assert.equal(s.banner, `Le registre (version ${real.registry_version}) expire le ${frDay(s.status.expires_at)}, dans 12 jours : ` +
+      'demandez la version suivante aux administrateurs du registre (passkoop registry renew).');
+    assert.equal(s.stale, false);
+    for (const [screen, size] of Object.entries(SCREENS)) {
+      await page.setViewportSize(size);
+      await shop.screenshot(artefacts, `renewal-due-${screen}.png`, { fullPage: false });
+    }
+    assert.equal((await seen(shop.cashierToken, 12.5)).banner, null, 'a cashier cannot renew: no warning for them');
+    // Expired 3 days ago, within the grace: everyone sees it, with the date passes will be refused from.
+    s = await seen(shop.cashierToken, -3);
+    assert.equal(s.banner, `Registre (version ${real.registry_version}) non mis à jour depuis le ${frDay(s.status.expires_at)} : ` +
+      `les pass restent acceptés en orange, mais tous seront refusés à partir du ${frDay(s.status.refused_from)}. Mettez à jour le registre.`);
+    assert.equal(s.line, `Registre v${real.registry_version} périmé depuis le ${frDay(s.status.expires_at)}`);
+    assert.equal(s.stale, true);
+    for (const [screen, size] of Object.entries(SCREENS)) {
+      await page.setViewportSize(size);
+      await shop.screenshot(artefacts, `registry-stale-${screen}.png`, { fullPage: false });
+    }
+    // Past the grace: refused, in red.
+    s = await seen(shop.managerToken, -200);
+    assert.match(s.banner, /délai de grâce écoulé : tous les pass sont refusés/);
+    assert.ok(await page.evaluate(() => document.getElementById('registry-banner').classList.contains('refused')));
+    // In English too.
+    await page.click('#lang');
+    assert.match(await page.textContent('#registry-banner'), /its grace is over: every pass is refused/);
+    assert.match(await page.textContent('#freshness'), /^Registry v\d+ out of date since \d{4}-\d\d-\d\d$/);
   },
 
   // The English switch: texts and verdicts in English, kept across a reload, and back to French.

@@ -477,3 +477,28 @@ TEST_CASE("each batch writes its own dated PDF and never overwrites one not prin
     REQUIRE(coop.batch(coop.dir / "members.csv").code == 0);
     CHECK(printed_pdfs(coop).size() == 3);
 }
+
+// The date in the PDF's name is the one on the volunteer's calendar, not UTC's. Kiritimati (UTC+14)
+// and Pago Pago (UTC-11), both without summer time, are 25 hours apart: on any day their dates
+// differ, so a name taken from UTC could not match both.
+TEST_CASE("the dated PDF is named after the local date of the machine's time zone") {
+    const auto local_day = [](std::int64_t offset_hours) {
+        return passkoop::format_day(passkoop::day_of(passkoop::unix_now() + offset_hours * 3600));
+    };
+    for (const auto& [zone, offset] : {std::pair<std::string, int>{"Pacific/Kiritimati", 14}, {"Pacific/Pago_Pago", -11}}) {
+        CAPTURE(zone);
+        CoopDir coop;
+        write_file(coop.dir / "members.csv", export_of(1));
+        const std::string before = local_day(offset);
+        std::string command = "TZ=" + zone + " " + sh_quoted(PASSKOOP_CLI);
+        for (const char* a : {"issue-batch", "--key", "coop.key", "--coop", "62", "--key-number", "1", "--coop-name", "La Louve",
+                              "--csv", "members.csv", "--out", "cartes"})
+            command += " " + sh_quoted(a);
+        REQUIRE(shell(command, coop.dir.path).code == 0);
+        const std::string after = local_day(offset);
+        const std::string name = the_pdf(coop).filename().string();
+        CAPTURE(name);
+        // A run across the zone's midnight may take either date.
+        CHECK((name == "cartes-" + before + ".pdf" || name == "cartes-" + after + ".pdf"));
+    }
+}

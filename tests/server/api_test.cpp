@@ -168,6 +168,8 @@ TEST_CASE("api status shows the registry's freshness and the host policy to any 
         // Valid 90 days from the fixture's start, within the same second or a moment ago.
         const std::int64_t days_left = status["days_left"];
         CHECK((days_left == 90 || days_left == 89));
+        // The end of the grace: the date the page gives for "every pass refused from".
+        CHECK(status["refused_from"] == format_instant(f.net.registry.expires_at + f.config.grace_days * kSecondsPerDay));
         CHECK(status["revocation_sequences"].is_object());
         CHECK(status["host_coop"]["number"] == 3);
         CHECK(status["host_coop"]["name"] == f.net.registry.find_coop(3)->name);
@@ -296,14 +298,21 @@ TEST_CASE("api own member pass is own_member") {
     CHECK(body_of(r)["decision"] == "own_member");
 }
 
-TEST_CASE("api tester pass of another coop is not_accepted") {
+TEST_CASE("api tester pass of another coop is tester_other_coop, and no override records it") {
     ApiFixture f(3);
     const json other = body_of(f.verify(f.net.pass(12, 900, PassKind::tester)));
     CHECK(other["code"] == "valid");
-    CHECK(other["policy"]["decision"] == "not_accepted");
+    CHECK(other["policy"]["decision"] == "tester_other_coop");
+    CHECK(other["policy"]["message"] == "Pass d'essai : valable seulement dans la coop qui l'a émis");
     CHECK(other["color"] == "red");
     const json refused = problem(f.visit(purchase(f.net.pass(12, 900, PassKind::tester), "tester-1")), 422, "policy_refused");
-    CHECK(refused["verification"]["policy"]["decision"] == "not_accepted");
+    CHECK(refused["verification"]["policy"]["decision"] == "tester_other_coop");
+    // Its holder is no coop's member yet: a manager's override has no visitor to record either.
+    json forced = purchase(f.net.pass(12, 900, PassKind::tester), "tester-3");
+    forced["override"] = true;
+    const json still = problem(f.visit(forced), 422, "policy_refused");
+    CHECK(still["verification"]["policy"]["decision"] == "tester_other_coop");
+    CHECK(body_of(f.get("/v1/visits", f.manager))["visits"].empty());
     // The host's own tester pass is a visitor like any other.
     const json own = body_of(f.verify(f.net.pass(3, 901, PassKind::tester)));
     CHECK(own["policy"]["decision"] == "allowed");

@@ -111,7 +111,7 @@ TEST_CASE("french export formats day month year and time and decimal comma") {
     const std::string csv = visits_csv({r}, CsvDialect::french, kNames);
     CHECK(csv.starts_with(kBom));
     CHECK(body_of(csv, kFrenchHeader) ==
-          "17;21/11/2026;09:05;caisse-1;Camille;achat;La Cagette;3;oui;non;allowed;12,50;EUR;T-0042;panier\r\n");
+          "17;21/11/2026;09:05;caisse-1;Camille;achat;La Cagette;3;oui;non;Visiteur accepté;12,50;EUR;T-0042;panier\r\n");
 }
 
 TEST_CASE("rfc export formats ISO instant and decimal point") {
@@ -135,6 +135,32 @@ TEST_CASE("french kind labels") {
     CHECK(body.find("01/11/2026;00:00") != std::string::npos);
 }
 
+TEST_CASE("french export says the decision in the cashier's French words, the rfc export keeps the codes") {
+    // Whatever language the server speaks: the French export is French.
+    const ThreadLanguage english(Lang::en);
+    const std::pair<const char*, const char*> cases[] = {
+        {"allowed", "Visiteur accepté"},
+        {"last_allowed_visit", "Dernière visite autorisée"},
+        {"limit_reached", "Nombre de visites autorisé atteint"},
+        {"not_accepted", "Notre coop n'accueille pas les membres de cette coop"},
+        {"own_member", "Membre de notre coop : pas un visiteur"},
+        {"tester_other_coop", "Pass d'essai : valable seulement dans la coop qui l'a émis"},
+        {"declared", "Visiteur sans carte, sur sa parole"},
+        {"expired", "Pass expiré"},
+        {"revoked", "Pass révoqué (carte perdue ou membre parti)"},
+        {"a_code_from_a_later_version", "a_code_from_a_later_version"},
+    };
+    for (const auto& [code, words] : cases) {
+        CAPTURE(code);
+        VisitRow r = row(1, "2026-11-21T09:05:00Z", "purchase", 3, 100);
+        r.decision = code;
+        const std::string fr = body_of(visits_csv({r}, CsvDialect::french, kNames), kFrenchHeader);
+        CHECK(fr.find(";non;" + std::string(words) + ";1,00;") != std::string::npos);
+        const std::string rfc = body_of(visits_csv({r}, CsvDialect::rfc4180, kNames), kRfcHeader);
+        CHECK(rfc.find(",false," + std::string(code) + ",1.00,") != std::string::npos);
+    }
+}
+
 TEST_CASE("negative and small amounts keep two cent digits") {
     const std::vector<VisitRow> rows{row(1, "2026-11-01T08:00:00Z", "refund", 3, -305),
                                      row(2, "2026-11-01T08:00:00Z", "refund", 3, -5),
@@ -144,11 +170,11 @@ TEST_CASE("negative and small amounts keep two cent digits") {
                                          std::numeric_limits<std::int64_t>::min())};
     const std::string fr = body_of(visits_csv(rows, CsvDialect::french, kNames), kFrenchHeader);
     // A negative amount is a number, not a formula: it is neither quoted nor prefixed.
-    CHECK(fr.find(";allowed;-3,05;EUR;") != std::string::npos);
-    CHECK(fr.find(";allowed;-0,05;EUR;") != std::string::npos);
-    CHECK(fr.find(";allowed;0,00;EUR;") != std::string::npos);
-    CHECK(fr.find(";allowed;0,07;EUR;") != std::string::npos);
-    CHECK(fr.find(";allowed;-92233720368547758,08;EUR;") != std::string::npos);
+    CHECK(fr.find(";Visiteur accepté;-3,05;EUR;") != std::string::npos);
+    CHECK(fr.find(";Visiteur accepté;-0,05;EUR;") != std::string::npos);
+    CHECK(fr.find(";Visiteur accepté;0,00;EUR;") != std::string::npos);
+    CHECK(fr.find(";Visiteur accepté;0,07;EUR;") != std::string::npos);
+    CHECK(fr.find(";Visiteur accepté;-92233720368547758,08;EUR;") != std::string::npos);
     const std::string rfc = body_of(visits_csv(rows, CsvDialect::rfc4180, kNames), kRfcHeader);
     CHECK(rfc.find(",allowed,-3.05,EUR,") != std::string::npos);
     CHECK(rfc.find(",allowed,-0.05,EUR,") != std::string::npos);

@@ -1,5 +1,6 @@
 // The host's visitor policy as pure functions: each table row is one situation a shop meets.
 #include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
 #include <passkoop/policy.hpp>
 
 #include <doctest/doctest.h>
@@ -45,7 +46,9 @@ TEST_CASE("policy decide: who may shop here, and how many times") {
         {"a shop that welcomes no visitors", closed, pass_of(7), 0, Decision::not_accepted},
         {"a coop on the accepted list", only_seven, pass_of(7), 0, Decision::allowed},
         {"a coop not on the accepted list", only_seven, pass_of(12), 0, Decision::not_accepted},
-        {"another coop's tester pass", limited(0), pass_of(7, PassKind::tester), 0, Decision::not_accepted},
+        {"another coop's tester pass", limited(0), pass_of(7, PassKind::tester), 0, Decision::tester_other_coop},
+        {"another coop's tester pass where that coop is not welcome", only_seven, pass_of(12, PassKind::tester), 0,
+         Decision::tester_other_coop},
         {"the host's own tester pass, under the limit", limited(3), pass_of(kHost, PassKind::tester), 0, Decision::allowed},
         {"the host's own tester pass at its limit", limited(3), pass_of(kHost, PassKind::tester), 3, Decision::limit_reached},
         {"the host's own tester pass when closed to visitors", closed, pass_of(kHost, PassKind::tester), 0, Decision::allowed},
@@ -83,6 +86,10 @@ TEST_CASE("policy admit: refusals stop new visits, not the money of one already 
         {Decision::own_member, VisitKind::purchase, true, true},
         {Decision::not_accepted, VisitKind::deposit, false, false},
         {Decision::not_accepted, VisitKind::purchase, true, true},
+        {Decision::tester_other_coop, VisitKind::purchase, false, false},
+        {Decision::tester_other_coop, VisitKind::refund, false, false},
+        {Decision::tester_other_coop, VisitKind::purchase, true, false},
+        {Decision::tester_other_coop, VisitKind::visit, true, false},
     };
     for (const Row& row : rows) {
         CAPTURE(to_string(row.decision));
@@ -90,6 +97,15 @@ TEST_CASE("policy admit: refusals stop new visits, not the money of one already 
         CAPTURE(row.override_policy);
         CHECK(admit(PolicyOutcome{row.decision, 0, 0}, row.kind, row.override_policy) == row.admitted);
     }
+}
+
+TEST_CASE("policy message: another coop's trial pass is named for what it is, not as a coop refused") {
+    ThreadLanguage french(Lang::fr);
+    CHECK(message(Decision::tester_other_coop) == "Pass d'essai : valable seulement dans la coop qui l'a émis");
+    CHECK(message(Decision::tester_other_coop) != message(Decision::not_accepted));
+    CHECK(to_string(Decision::tester_other_coop) == "tester_other_coop");
+    ThreadLanguage english(Lang::en);
+    CHECK(message(Decision::tester_other_coop) == "Trial pass: valid only in the coop that issued it");
 }
 
 TEST_CASE("policy visit kinds: names round-trip, only purchases and visits count") {
@@ -125,6 +141,7 @@ TEST_CASE("policy light: red refuses, orange warns, green welcomes") {
         {&valid, outcome(Decision::limit_reached), Light::red},
         {&valid, outcome(Decision::own_member), Light::red},
         {&stale, outcome(Decision::not_accepted), Light::red},
+        {&valid, outcome(Decision::tester_other_coop), Light::red},
         {&revoked, std::nullopt, Light::red},
     };
     for (const Row& row : rows) CHECK(light_of(*row.verification, row.outcome) == row.light);

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -218,10 +219,21 @@ private:
     std::size_t last_ = 101;
 };
 
+// Today's date on the calendar of the volunteer who prints (the machine's time zone, TZ), not UTC's:
+// a batch run on a French evening is named after that evening.
+std::string local_date_today() {
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    if (::localtime_r(&now, &local) == nullptr) return format_day(day_of(unix_now()));
+    char text[16];
+    std::strftime(text, sizeof text, "%Y-%m-%d", &local);
+    return text;
+}
+
 // A PDF of its own for each run ("cartes-2026-11-21.pdf", then "-2", "-3" the same day): a sheet
 // not printed yet is never overwritten by the next run.
 fs::path new_pdf_path(const fs::path& dir) {
-    const std::string stem = "cartes-" + format_day(day_of(unix_now()));
+    const std::string stem = "cartes-" + local_date_today();
     fs::path path = dir / (stem + ".pdf");
     for (int n = 2; fs::exists(path); ++n) path = dir / (stem + "-" + std::to_string(n) + ".pdf");
     return path;

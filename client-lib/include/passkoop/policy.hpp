@@ -22,7 +22,9 @@ enum class VisitKind { purchase, deposit, refund, visit };
 [[nodiscard]] std::optional<VisitKind> visit_kind_from_string(std::string_view text);
 [[nodiscard]] constexpr bool counts_as_visit(VisitKind kind) { return kind == VisitKind::purchase || kind == VisitKind::visit; }
 
-enum class Decision { allowed, own_member, not_accepted, limit_reached, last_allowed_visit };
+// tester_other_coop: a trial pass shown outside the coop that issued it. Its holder is no coop's
+// member yet, so no other coop's visitor either; appended last, the earlier values keep theirs.
+enum class Decision { allowed, own_member, not_accepted, limit_reached, last_allowed_visit, tester_other_coop };
 [[nodiscard]] std::string_view to_string(Decision decision);
 [[nodiscard]] std::string message(Decision decision);  // for the cashier, in the current language
 
@@ -43,7 +45,8 @@ struct PolicyOverrides {
 [[nodiscard]] VisitorPolicy host_policy(const Registry& registry, std::uint16_t host_coop, const PolicyOverrides& overrides);
 
 // A member pass of the host coop is its own member; a tester pass (kind 2) is accepted only by
-// the coop that issued it, where the host's limits apply to it like to any visitor.
+// the coop that issued it (tester_other_coop elsewhere), where the host's limits apply to it like
+// to any visitor.
 [[nodiscard]] PolicyOutcome decide(const VisitorPolicy& policy, std::uint16_t host_coop, const Pass& pass,
                                    std::int64_t visits_before);
 
@@ -52,7 +55,8 @@ struct PolicyOverrides {
 
 // Whether a visit of `kind` may be recorded under `outcome`: never for the host's own member or a
 // coop not welcomed, and past the limit only for what is not a new visit (a refund, a deposit);
-// a manager's override records it anyway.
+// a manager's override records it anyway, except another coop's trial pass, which names no
+// visitor to record.
 [[nodiscard]] bool admit(const PolicyOutcome& outcome, VisitKind kind, bool override_policy);
 
 // The cashier's light: red when the pass or the policy refuses, orange for a warning or the last

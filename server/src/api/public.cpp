@@ -98,6 +98,8 @@ Response handlers::status(Services& services, const Call& call) {
                           {"issued_at", format_instant(registry.issued_at)},
                           {"expires_at", format_instant(registry.expires_at)},
                           {"days_left", days_left},
+                          // After expires_at passes are accepted with a warning until this instant, then refused.
+                          {"refused_from", format_instant(registry.expires_at + services.config.grace_days * kSecondsPerDay)},
                           {"revocation_sequences", revocations},
                           {"host_coop", {{"number", services.config.coop}, {"name", host ? json(host->name) : json(nullptr)}}},
                           {"policy", policy_json(host_policy(registry, services.config.coop, services.config.policy_overrides()))}});

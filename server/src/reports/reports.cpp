@@ -4,6 +4,8 @@
 
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
+#include <passkoop/policy.hpp>
+#include <passkoop/verifier.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -113,6 +115,18 @@ std::string_view french_kind(VisitKind kind) {
     return to_string(kind);
 }
 
+// The French export's "Décision" in the words the cashier read on the page; the RFC 4180 export
+// keeps the codes (docs/formats.md §10). A code this version does not know stays as it is.
+std::string french_decision(std::string_view code) {
+    const ThreadLanguage french(Lang::fr);
+    if (code == "declared") return "Visiteur sans carte, sur sa parole";
+    for (const Decision d : {Decision::allowed, Decision::own_member, Decision::not_accepted, Decision::limit_reached,
+                             Decision::last_allowed_visit, Decision::tester_other_coop})
+        if (to_string(d) == code) return message(d);
+    if (const auto result = result_code_from_string(code)) return message(*result);
+    return std::string{code};
+}
+
 std::string two_digits(int n) { return (n < 10 ? "0" : "") + std::to_string(n); }
 
 std::string coop_name(const CoopNames& names, std::uint16_t coop) {
@@ -211,7 +225,7 @@ std::string visits_csv(const std::vector<VisitRow>& rows, CsvDialect dialect, co
         csv.text(fr ? french_kind(row.kind) : to_string(row.kind));
         csv.text(coop_name(names, row.origin_coop)).raw(std::to_string(row.origin_coop));
         csv.raw(yes_no(row.verified, dialect)).raw(yes_no(row.override_policy, dialect));
-        csv.text(row.decision).raw(format_amount(row.amount_cents, dialect));
+        csv.text(fr ? french_decision(row.decision) : row.decision).raw(format_amount(row.amount_cents, dialect));
         csv.text(row.currency).text(row.ticket).text(row.note);
         csv.end_line();
     }

@@ -153,7 +153,7 @@ DemoPasses demo_passes(const DemoNetwork& net, std::int64_t today) {
                        text_of(out.regular)});
     samples.push_back({"Membre de Coopalim (la coop hôte) / member of Coopalim (the host)", "red: own_member",
                        text_of(issue(net.host, 12, "Inès M.", today - 10, today + 355))});
-    samples.push_back({"Pass d'essai d'une autre coop / another coop's tester pass", "red: not_accepted",
+    samples.push_back({"Pass d'essai d'une autre coop / another coop's tester pass", "red: tester_other_coop",
                        text_of(issue(net.louve, 99, "Test T.", today - 1, today + 59, PassKind::tester))});
     samples.push_back({"Pass expiré / expired pass", "red: expired", text_of(issue(net.louve, 555, "Ana P.", today - 400, today - 35))});
     out.lost = issue(net.louve, 1789, "Perdue P.", today - 60, today + 300);
