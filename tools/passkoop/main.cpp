@@ -49,6 +49,10 @@ void print_help() {
         "  passkoop registry verify FICHIER [--previous VERSION_PRECEDENTE] [--pin REGISTRE] [--at AAAA-MM-JJ]\n"
         "  passkoop registry show FICHIER [--brief] [--at AAAA-MM-JJ]      passkoop registry diff ANCIEN NOUVEAU\n"
         "  passkoop registry bundle --registry REGISTRE --out BUNDLE [--from ANCIEN_BUNDLE] [--history F]... [--revocations F]...\n"
+        "  passkoop registry import-directory --from ANNUAIRE.json BROUILLON [--apply]   coops de la carte publique (ni clés ni politiques)\n"
+        "\n"
+        "Annuaire public :\n"
+        "  passkoop directory --registry BUNDLE [--geojson FICHIER] [--html FICHIER]   carte uMap et page des coops\n"
         "\n"
         "Un registre est valable 180 jours : renouvelez-le avant (registry renew), show et verify préviennent 30 jours avant.\n"
         "Aide d'une commande : passkoop COMMANDE --help. Options générales : --lang fr|en (ou PASSKOOP_LANG=en), --version.\n"
@@ -86,6 +90,10 @@ void print_help() {
         "  passkoop registry verify FILE [--previous PREVIOUS_VERSION] [--pin REGISTRY] [--at YYYY-MM-DD]\n"
         "  passkoop registry show FILE [--brief] [--at YYYY-MM-DD]         passkoop registry diff OLD NEW\n"
         "  passkoop registry bundle --registry REGISTRY --out BUNDLE [--from OLD_BUNDLE] [--history F]... [--revocations F]...\n"
+        "  passkoop registry import-directory --from DIRECTORY.json DRAFT [--apply]   coops of the public map (no keys, no policies)\n"
+        "\n"
+        "Public directory:\n"
+        "  passkoop directory --registry BUNDLE [--geojson FILE] [--html FILE]     uMap layer and page of the coops\n"
         "\n"
         "A registry is valid 180 days: renew it before (registry renew); show and verify warn 30 days ahead.\n"
         "A command's help: passkoop COMMAND --help. General options: --lang fr|en (or PASSKOOP_LANG=en), --version.\n"
@@ -114,7 +122,7 @@ int main(int argc, char** argv) {
     static const std::map<std::string, int (*)(const Argv&)> commands = {
         {"keygen", cmd_keygen}, {"pubkey", cmd_pubkey},     {"issue", cmd_issue},
         {"verify", cmd_verify}, {"registry", cmd_registry}, {"revoke", cmd_revoke},
-        {"card", cmd_card},     {"issue-batch", cmd_issue_batch}};
+        {"card", cmd_card},     {"issue-batch", cmd_issue_batch}, {"directory", cmd_directory}};
     const auto command = commands.find(args[0]);
     try {
         ensure_sodium();

@@ -13,8 +13,6 @@
 
 namespace passkoop::cli {
 
-namespace {
-
 // Writes an edited draft. If its content changed, signatures made on the old content go.
 void write_draft(const std::string& path, const Envelope& before, const Registry& reg) {
     Envelope env{std::string(kRegistryPayloadType), registry_payload(reg), {}};
@@ -28,16 +26,7 @@ void write_draft(const std::string& path, const Envelope& before, const Registry
     write_envelope_file(path, env);
 }
 
-// A draft being edited: read whole, changed in memory, written back by save().
-struct Draft {
-    std::string path;
-    Envelope before;
-    Registry reg;
-
-    explicit Draft(const Args& args)
-        : path(args.single_positional("BROUILLON")), before(read_envelope_file(path)), reg(read_registry(path, before)) {}
-    void save() const { write_draft(path, before, reg); }
-};
+namespace {
 
 // The end of add-admin and remove-admin: the new threshold (--threshold), saved and told.
 int save_admin_change(Draft& draft, const Args& args, const std::string& what) {
