@@ -97,6 +97,11 @@ void place(Entry& e, const std::string& department, const std::string& country, 
 Entry read_entry(const json& item, std::size_t index) {
     std::string where = tr("entrée ", "entry ") + std::to_string(index + 1);
     if (!item.is_object()) refuse(where, tr("objet attendu", "object expected"));
+    Entry e;
+    e.name = text_of(item, "name", 200, where);
+    if (e.name.empty()) refuse(where, tr("« name » manquant", "« name » missing"));
+    where += " (" + printable(e.name) + ")";
+    e.label = where;
     // What the admins and the coops decide is not the map's to change.
     for (const char* name : {"keys", "key", "public_key", "policy", "welcomes_visitors", "number"})
         if (item.contains(name))
@@ -105,11 +110,6 @@ Entry read_entry(const json& item, std::size_t index) {
                                  "(registry set-key, set-policy, add-coop pour cela) ; rien n'a été changé",
                                  " »: the directory touches no key, no visitor policy and no coop number "
                                  "(registry set-key, set-policy, add-coop for that); nothing was changed"));
-    Entry e;
-    e.name = text_of(item, "name", 200, where);
-    if (e.name.empty()) refuse(where, tr("« name » manquant", "« name » missing"));
-    where += " (" + printable(e.name) + ")";
-    e.label = where;
     e.city = text_of(item, "city", 200, where);
     e.website = text_of(item, "website", 500, where);
     place(e, text_of(item, "department", 8, where), text_of(item, "country", 2, where), where);
