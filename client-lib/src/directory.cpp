@@ -456,7 +456,9 @@ std::string directory_html(const Registry& registry) {
 
     std::string h = "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                    "<meta name=\"generator\" content=\"passkoop\">\n<title>" + title_fr + "</title>\n<style>" + kStyle + "</style>\n</head>\n";
+                    "<meta name=\"generator\" content=\"passkoop\">\n"
+                    // An empty icon, so that no browser asks the server for /favicon.ico.
+                    "<link rel=\"icon\" href=\"data:,\">\n<title>" + title_fr + "</title>\n<style>" + kStyle + "</style>\n</head>\n";
     h += "<body data-title-fr=\"" + title_fr + "\" data-title-en=\"" + title_en + "\">\n<header>\n";
     h += "<h1" + both(title_fr, title_en) + ">" + title_fr + "</h1>\n";
     h += "<button id=\"lang\" type=\"button\" lang=\"en\">English</button>\n";

@@ -85,7 +85,7 @@ Response handlers::directory_page(Services&, const Call& call) {
     r.set(http::field::cache_control, "no-cache");
     // One file with its style and script inline, that loads nothing and sends nothing.
     r.set("Content-Security-Policy",
-          "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+          "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
           "frame-ancestors 'none'");
     return r;
 }
