@@ -317,17 +317,18 @@ int registry_add_admin(const Argv& argv) {
 }
 
 constexpr Help kRemoveAdminHelp{
-    "passkoop registry remove-admin BROUILLON --key-id ID [--threshold K]\n"
-    "Retire l'admin dont l'identifiant de clé est ID (registry show les liste).\n",
-    "passkoop registry remove-admin DRAFT --key-id ID [--threshold K]\n"
-    "Removes the admin whose key id is ID (registry show lists them).\n"};
+    "passkoop registry remove-admin BROUILLON (--key-id ID | --public-key B64 | --key-file F) [--threshold K]\n"
+    "Retire l'admin dont l'identifiant de clé est ID (registry show les liste), ou dont c'est la clé publique.\n",
+    "passkoop registry remove-admin DRAFT (--key-id ID | --public-key B64 | --key-file F) [--threshold K]\n"
+    "Removes the admin whose key id is ID (registry show lists them), or whose public key this is.\n"};
 
 int registry_remove_admin(const Argv& argv) {
-    const Args args(argv, {"key-id", "threshold"}, {});
+    const Args args(argv, {"key-id", "public-key", "key-file", "threshold"}, {});
     if (print_help_if_asked(args, kRemoveAdminHelp, std::cout)) return kExitOk;
     Draft draft(args);
     Registry& reg = draft.reg;
-    const std::string id = args.require("key-id");
+    // The admins keep each other's .pub files from the start: the key itself names an admin too.
+    const std::string id = args.get("key-id") ? *args.get("key-id") : key_id(public_key_argument(args));
     const auto removed = std::erase_if(reg.admins.keys, [&](const Admin& a) { return key_id(a.public_key) == id; });
     if (removed == 0) throw CliError(tr("aucun admin avec l'identifiant ", "no admin with key id ") + printable(id));
     return save_admin_change(draft, args, tr("Admin retiré", "Admin removed"));
