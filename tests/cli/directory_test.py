@@ -91,8 +91,14 @@ def test_geojson(cli, source):
     cli.run("registry", "set-policy", "v1.json", "--coop", str(coops["le-nid"]["number"]),
             "--note", "Pass d'essai de 60 jours sur inscription")
     cli.run("registry", "add-coop", "v1.json", "--number", "900", "--name", "Coop sans adresse", "--city", "Lyon", "--department", "69")
+    # A draft nobody signed is not published: no directory from it, and nothing written.
+    r = cli.run("directory", "--registry", "v1.json", "--geojson", "coops.geojson", expect=2)
+    check("n'est pas une version publiée (0 signature(s) valide(s) sur 1)" in r.stderr, r.stderr)
+    check(not (cli.work / "coops.geojson").exists(), "nothing written from a draft")
     cli.run("registry", "sign", "v1.json", "--key", "admin.key")
     cli.run("registry", "bundle", "--registry", "v1.json", "--out", "bundle.json")
+    r = cli.run("directory", "--registry", "bundle.json", expect=2)
+    check("donnez --geojson FICHIER et/ou --html FICHIER" in r.stderr, r.stderr)
     out = cli.run("directory", "--registry", "bundle.json", "--geojson", "coops.geojson", "--html", "annuaire.html").stdout
     check("coops.geojson : 130 coops sur la carte, 1 sans position (sur la page seulement)" in out, "counts printed:\n" + out)
     check("annuaire.html : 131 coops sur la page" in out, "page count printed:\n" + out)
