@@ -784,6 +784,9 @@ TEST_CASE("api directory and GeoJSON list the registry coops") {
     CHECK(dir["coops"][0]["max_visits"] == 3);
     CHECK(dir["coops"][2]["name"] == "La Cagette");
     CHECK(dir["coops"][2]["latitude_e6"] == 43610769);
+    CHECK(dir["coops"][2]["stage_label"] == "supermarché ouvert");
+    CHECK(dir["coops"][2]["description"].get<std::string>().ends_with(". Accueille les membres des coopératives partenaires aux mêmes conditions."));
+    CHECK(dir["coops"][0]["description"].get<std::string>().find("3 achats d'essai") != std::string::npos);
     const Response geo = f.get("/v1/directory.geojson");
     CHECK(geo[http::field::content_type] == "application/geo+json");
     const json g = body_of(geo);

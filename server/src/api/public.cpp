@@ -6,6 +6,7 @@
 
 #include <passkoop/dates.hpp>
 #include <passkoop/directory.hpp>
+#include <passkoop/i18n.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -67,6 +68,12 @@ Response handlers::directory(Services&, const Call& call) {
     json items = json::array();
     for (const Coop& c : call.registry->bundle.registry.coops) {
         json item = directory_properties(c);
+        {
+            // French, as on the map and the page.
+            ThreadLanguage french(Lang::fr);
+            item["stage_label"] = stage_label(c.stage);
+        }
+        item["description"] = coop_description_fr(call.registry->bundle.registry, c);
         item["latitude_e6"] = c.latitude_e6 ? json(*c.latitude_e6) : json(nullptr);
         item["longitude_e6"] = c.longitude_e6 ? json(*c.longitude_e6) : json(nullptr);
         items.push_back(std::move(item));
