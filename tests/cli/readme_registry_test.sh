@@ -13,13 +13,8 @@ export PATH="$work/bin:$PATH" PASSKOOP_PASSPHRASE="phrase de passe de test" PASS
 cd "$work"
 
 # The code block that follows the marker line.
-block() {
-    awk -v marker="<!-- README test: $1 -->" '
-        $0 == marker { found = 1; next }
-        found && /^```sh$/ { inside = 1; next }
-        inside && /^```$/ { exit }
-        inside { print }' "$readme"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/doc_blocks.sh"
+block() { doc_block "$readme" "<!-- README test: $1 -->"; }
 
 # What the volunteer of La Louve sent (the README's volunteer section).
 passkoop keygen --out lalouve.key --no-passphrase > lalouve.pub 2>/dev/null

@@ -6,6 +6,7 @@
 #include "today_network.hpp"
 
 #include <passkoop/dates.hpp>
+#include <passkoop/directory.hpp>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -792,6 +793,9 @@ TEST_CASE("api directory and GeoJSON list the registry coops") {
     CHECK(dir["coops"][0]["max_visits"] == 3);
     CHECK(dir["coops"][2]["name"] == "La Cagette");
     CHECK(dir["coops"][2]["latitude_e6"] == 43610769);
+    CHECK(dir["coops"][2]["stage_label"] == "supermarché ouvert");
+    CHECK(dir["coops"][2]["description"].get<std::string>().ends_with(". Accueille les membres des coopératives partenaires aux mêmes conditions."));
+    CHECK(dir["coops"][0]["description"].get<std::string>().find("3 achats d'essai") != std::string::npos);
     const Response geo = f.get("/v1/directory.geojson");
     CHECK(geo[http::field::content_type] == "application/geo+json");
     const json g = body_of(geo);
@@ -800,6 +804,23 @@ TEST_CASE("api directory and GeoJSON list the registry coops") {
     CHECK(g["features"][0]["geometry"]["type"] == "Point");
     CHECK(g["features"][0]["geometry"]["coordinates"][0].get<double>() == doctest::Approx(3.876716));
     CHECK(g["features"][0]["properties"]["number"] == 12);
+}
+
+TEST_CASE("api /annuaire serves the directory page, self-contained, to anyone, and the GeoJSON has exact coordinates and uMap colours") {
+    ApiFixture f;
+    const Response page = f.get("/annuaire");
+    REQUIRE(status_of(page) == 200);
+    CHECK(page[http::field::content_type] == "text/html; charset=utf-8");
+    const std::string csp(page["Content-Security-Policy"]);
+    CHECK(csp.find("default-src 'none'") != std::string::npos);
+    CHECK(csp.find("connect-src") == std::string::npos);
+    const std::string html = page.body();
+    CHECK(html.find("La Cagette") != std::string::npos);
+    CHECK(html.find("Annuaire des supermarchés coopératifs") != std::string::npos);
+    CHECK(html == directory_html(f.registry->current()->bundle.registry));
+    const std::string geo = f.get("/v1/directory.geojson").body();
+    CHECK(geo.find("\"coordinates\":[3.876716,43.610769]") != std::string::npos);
+    CHECK(geo.find("\"_umap_options\":{\"color\":\"#") != std::string::npos);
 }
 
 TEST_CASE("api CSV exports and the monthly report") {

@@ -838,10 +838,11 @@ TEST_CASE("cli verify refuses a bundle nested too deep with a clear error") {
 
 TEST_CASE("cli every command and registry subcommand has its own --help") {
     for (const std::vector<std::string>& command :
-         {std::vector<std::string>{"keygen"}, {"pubkey"}, {"issue"}, {"verify"}, {"revoke"}, {"card"}, {"issue-batch"},
+         {std::vector<std::string>{"keygen"}, {"pubkey"}, {"issue"}, {"verify"}, {"revoke"}, {"card"}, {"issue-batch"}, {"directory"},
           {"registry", "init"}, {"registry", "renew"}, {"registry", "add-coop"}, {"registry", "set-key"},
           {"registry", "set-policy"}, {"registry", "add-admin"}, {"registry", "remove-admin"}, {"registry", "sign"},
-          {"registry", "verify"}, {"registry", "show"}, {"registry", "diff"}, {"registry", "bundle"}}) {
+          {"registry", "verify"}, {"registry", "show"}, {"registry", "diff"}, {"registry", "bundle"},
+          {"registry", "import-directory"}}) {
         std::string name = "passkoop";
         for (const auto& word : command) name += " " + word;
         CAPTURE(name);

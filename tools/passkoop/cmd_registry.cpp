@@ -102,7 +102,8 @@ int cmd_registry(const Argv& argv) {
         {"init", registry_init},     {"renew", registry_renew},   {"add-coop", registry_add_coop},
         {"set-key", registry_set_key}, {"set-policy", registry_set_policy}, {"add-admin", registry_add_admin},
         {"remove-admin", registry_remove_admin}, {"sign", registry_sign}, {"verify", registry_verify},
-        {"show", registry_show},     {"diff", registry_diff},     {"bundle", registry_bundle}};
+        {"show", registry_show},     {"diff", registry_diff},     {"bundle", registry_bundle},
+        {"import-directory", registry_import_directory}};
     if (argv.empty() || argv.front() == "--help" || argv.front() == "-h") {
         std::cout << tr("passkoop registry SOUS-COMMANDE … ; passkoop registry SOUS-COMMANDE --help pour son aide.\nSous-commandes :",
                         "passkoop registry SUBCOMMAND …; passkoop registry SUBCOMMAND --help for its help.\nSubcommands:");

@@ -44,11 +44,15 @@ void print_help() {
         "  passkoop registry set-key BROUILLON --coop N --key-number K [--public-key B64|--key-file F] [--not-before D] [--not-after D] [--status active|retired|compromised]\n"
         "  passkoop registry set-policy BROUILLON --coop N [--welcomes oui|non] [--max-visits N] [--window-days J] [--conditions members|surcharge] [--surcharge-percent P] [--accepted all|1,2] [--note TEXTE]\n"
         "  passkoop registry add-admin BROUILLON --name NOM --coop N --public-key B64|--key-file F [--threshold K]\n"
-        "  passkoop registry remove-admin BROUILLON --key-id ID [--threshold K]\n"
+        "  passkoop registry remove-admin BROUILLON (--key-id ID | --public-key B64 | --key-file F) [--threshold K]\n"
         "  passkoop registry sign FICHIER [--key CLE_ADMIN] [--merge AUTRE.json]... [--out FICHIER]\n"
         "  passkoop registry verify FICHIER [--previous VERSION_PRECEDENTE] [--pin REGISTRE] [--at AAAA-MM-JJ]\n"
         "  passkoop registry show FICHIER [--brief] [--at AAAA-MM-JJ]      passkoop registry diff ANCIEN NOUVEAU\n"
         "  passkoop registry bundle --registry REGISTRE --out BUNDLE [--from ANCIEN_BUNDLE] [--history F]... [--revocations F]...\n"
+        "  passkoop registry import-directory --from ANNUAIRE.json BROUILLON [--apply]   coops de la carte publique (ni clés ni politiques)\n"
+        "\n"
+        "Annuaire public :\n"
+        "  passkoop directory --registry BUNDLE [--geojson FICHIER] [--html FICHIER]   carte uMap et page des coops\n"
         "\n"
         "Un registre est valable 180 jours : renouvelez-le avant (registry renew), show et verify préviennent 30 jours avant.\n"
         "Aide d'une commande : passkoop COMMANDE --help. Options générales : --lang fr|en (ou PASSKOOP_LANG=en), --version.\n"
@@ -81,11 +85,15 @@ void print_help() {
         "  passkoop registry set-key DRAFT --coop N --key-number K [--public-key B64|--key-file F] [--not-before D] [--not-after D] [--status active|retired|compromised]\n"
         "  passkoop registry set-policy DRAFT --coop N [--welcomes yes|no] [--max-visits N] [--window-days D] [--conditions members|surcharge] [--surcharge-percent P] [--accepted all|1,2] [--note TEXT]\n"
         "  passkoop registry add-admin DRAFT --name NAME --coop N --public-key B64|--key-file F [--threshold K]\n"
-        "  passkoop registry remove-admin DRAFT --key-id ID [--threshold K]\n"
+        "  passkoop registry remove-admin DRAFT (--key-id ID | --public-key B64 | --key-file F) [--threshold K]\n"
         "  passkoop registry sign FILE [--key ADMIN_KEY] [--merge OTHER.json]... [--out FILE]\n"
         "  passkoop registry verify FILE [--previous PREVIOUS_VERSION] [--pin REGISTRY] [--at YYYY-MM-DD]\n"
         "  passkoop registry show FILE [--brief] [--at YYYY-MM-DD]         passkoop registry diff OLD NEW\n"
         "  passkoop registry bundle --registry REGISTRY --out BUNDLE [--from OLD_BUNDLE] [--history F]... [--revocations F]...\n"
+        "  passkoop registry import-directory --from DIRECTORY.json DRAFT [--apply]   coops of the public map (no keys, no policies)\n"
+        "\n"
+        "Public directory:\n"
+        "  passkoop directory --registry BUNDLE [--geojson FILE] [--html FILE]     uMap layer and page of the coops\n"
         "\n"
         "A registry is valid 180 days: renew it before (registry renew); show and verify warn 30 days ahead.\n"
         "A command's help: passkoop COMMAND --help. General options: --lang fr|en (or PASSKOOP_LANG=en), --version.\n"
@@ -114,7 +122,7 @@ int main(int argc, char** argv) {
     static const std::map<std::string, int (*)(const Argv&)> commands = {
         {"keygen", cmd_keygen}, {"pubkey", cmd_pubkey},     {"issue", cmd_issue},
         {"verify", cmd_verify}, {"registry", cmd_registry}, {"revoke", cmd_revoke},
-        {"card", cmd_card},     {"issue-batch", cmd_issue_batch}};
+        {"card", cmd_card},     {"issue-batch", cmd_issue_batch}, {"directory", cmd_directory}};
     const auto command = commands.find(args[0]);
     try {
         ensure_sodium();

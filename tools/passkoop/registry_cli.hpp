@@ -1,6 +1,7 @@
-// passkoop registry …, in three files: cmd_registry.cpp (the sub-command table and what the
+// passkoop registry …, in four files: cmd_registry.cpp (the sub-command table and what the
 // others share: reading, dates, how a version is shown), registry_draft.cpp (writing and signing a
-// draft) and registry_check.cpp (verify, show, diff, bundle).
+// draft), registry_check.cpp (verify, show, diff, bundle) and registry_import.cpp (a draft's coops
+// from the public map's directory).
 #pragma once
 
 #include "cli.hpp"
@@ -34,6 +35,21 @@ bool print_freshness(const Registry& reg, std::int64_t now, std::int64_t grace_d
 Registry read_registry(const std::string& path, const Envelope& env);
 bool is_bundle(const std::string& text);
 
+// Writes an edited draft. If its content changed, signatures made on the old content go (said on
+// stderr).
+void write_draft(const std::string& path, const Envelope& before, const Registry& reg);
+
+// A draft being edited: read whole, changed in memory, written back by save().
+struct Draft {
+    std::string path;
+    Envelope before;
+    Registry reg;
+
+    explicit Draft(const Args& args)
+        : path(args.single_positional("BROUILLON")), before(read_envelope_file(path)), reg(read_registry(path, before)) {}
+    void save() const { write_draft(path, before, reg); }
+};
+
 int registry_init(const Argv& argv);
 int registry_renew(const Argv& argv);
 int registry_add_coop(const Argv& argv);
@@ -46,5 +62,6 @@ int registry_verify(const Argv& argv);
 int registry_show(const Argv& argv);
 int registry_diff(const Argv& argv);
 int registry_bundle(const Argv& argv);
+int registry_import_directory(const Argv& argv);
 
 }  // namespace passkoop::cli

@@ -13,8 +13,6 @@
 
 namespace passkoop::cli {
 
-namespace {
-
 // Writes an edited draft. If its content changed, signatures made on the old content go.
 void write_draft(const std::string& path, const Envelope& before, const Registry& reg) {
     Envelope env{std::string(kRegistryPayloadType), registry_payload(reg), {}};
@@ -28,16 +26,7 @@ void write_draft(const std::string& path, const Envelope& before, const Registry
     write_envelope_file(path, env);
 }
 
-// A draft being edited: read whole, changed in memory, written back by save().
-struct Draft {
-    std::string path;
-    Envelope before;
-    Registry reg;
-
-    explicit Draft(const Args& args)
-        : path(args.single_positional("BROUILLON")), before(read_envelope_file(path)), reg(read_registry(path, before)) {}
-    void save() const { write_draft(path, before, reg); }
-};
+namespace {
 
 // The end of add-admin and remove-admin: the new threshold (--threshold), saved and told.
 int save_admin_change(Draft& draft, const Args& args, const std::string& what) {
@@ -328,17 +317,18 @@ int registry_add_admin(const Argv& argv) {
 }
 
 constexpr Help kRemoveAdminHelp{
-    "passkoop registry remove-admin BROUILLON --key-id ID [--threshold K]\n"
-    "Retire l'admin dont l'identifiant de clé est ID (registry show les liste).\n",
-    "passkoop registry remove-admin DRAFT --key-id ID [--threshold K]\n"
-    "Removes the admin whose key id is ID (registry show lists them).\n"};
+    "passkoop registry remove-admin BROUILLON (--key-id ID | --public-key B64 | --key-file F) [--threshold K]\n"
+    "Retire l'admin dont l'identifiant de clé est ID (registry show les liste), ou dont c'est la clé publique.\n",
+    "passkoop registry remove-admin DRAFT (--key-id ID | --public-key B64 | --key-file F) [--threshold K]\n"
+    "Removes the admin whose key id is ID (registry show lists them), or whose public key this is.\n"};
 
 int registry_remove_admin(const Argv& argv) {
-    const Args args(argv, {"key-id", "threshold"}, {});
+    const Args args(argv, {"key-id", "public-key", "key-file", "threshold"}, {});
     if (print_help_if_asked(args, kRemoveAdminHelp, std::cout)) return kExitOk;
     Draft draft(args);
     Registry& reg = draft.reg;
-    const std::string id = args.require("key-id");
+    // The admins keep each other's .pub files from the start: the key itself names an admin too.
+    const std::string id = args.get("key-id") ? *args.get("key-id") : key_id(public_key_argument(args));
     const auto removed = std::erase_if(reg.admins.keys, [&](const Admin& a) { return key_id(a.public_key) == id; });
     if (removed == 0) throw CliError(tr("aucun admin avec l'identifiant ", "no admin with key id ") + printable(id));
     return save_admin_change(draft, args, tr("Admin retiré", "Admin removed"));

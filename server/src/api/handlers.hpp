@@ -14,6 +14,7 @@ Response cashier_page(Services& services, const Call& call);
 Response bundle(Services& services, const Call& call);
 Response directory(Services& services, const Call& call);
 Response directory_geojson(Services& services, const Call& call);
+Response directory_page(Services& services, const Call& call);
 Response status(Services& services, const Call& call);
 
 // verify.cpp

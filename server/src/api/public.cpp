@@ -5,6 +5,8 @@
 #include "service/embedded.hpp"
 
 #include <passkoop/dates.hpp>
+#include <passkoop/directory.hpp>
+#include <passkoop/i18n.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -66,6 +68,12 @@ Response handlers::directory(Services&, const Call& call) {
     json items = json::array();
     for (const Coop& c : call.registry->bundle.registry.coops) {
         json item = directory_properties(c);
+        {
+            // French, as on the map and the page.
+            ThreadLanguage french(Lang::fr);
+            item["stage_label"] = stage_label(c.stage);
+        }
+        item["description"] = coop_description_fr(call.registry->bundle.registry, c);
         item["latitude_e6"] = c.latitude_e6 ? json(*c.latitude_e6) : json(nullptr);
         item["longitude_e6"] = c.longitude_e6 ? json(*c.longitude_e6) : json(nullptr);
         items.push_back(std::move(item));
@@ -74,14 +82,19 @@ Response handlers::directory(Services&, const Call& call) {
 }
 
 Response handlers::directory_geojson(Services&, const Call& call) {
-    json features = json::array();
-    for (const Coop& c : call.registry->bundle.registry.coops) {
-        if (!c.latitude_e6 || !c.longitude_e6) continue;  // listed in /v1/directory, not on a map
-        const json point = {static_cast<double>(*c.longitude_e6) / 1e6, static_cast<double>(*c.latitude_e6) / 1e6};
-        features.push_back({{"type", "Feature"}, {"properties", directory_properties(c)},
-                            {"geometry", {{"type", "Point"}, {"coordinates", point}}}});
-    }
-    return make_response(http::status::ok, "application/geo+json", json({{"type", "FeatureCollection"}, {"features", features}}).dump());
+    Response r = make_response(http::status::ok, "application/geo+json", directory_geojson(call.registry->bundle.registry));
+    r.set(http::field::cache_control, "no-cache");
+    return r;
+}
+
+Response handlers::directory_page(Services&, const Call& call) {
+    Response r = make_response(http::status::ok, "text/html; charset=utf-8", directory_html(call.registry->bundle.registry));
+    r.set(http::field::cache_control, "no-cache");
+    // One file with its style and script inline, that loads nothing and sends nothing.
+    r.set("Content-Security-Policy",
+          "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+          "frame-ancestors 'none'");
+    return r;
 }
 
 Response handlers::status(Services& services, const Call& call) {

@@ -25,6 +25,7 @@ constexpr Route kRoutes[] = {
     {"/v1/bundle",              kGet | kHead,  Access::anyone,   Lane::worker,  kBody,      now<bundle>},
     {"/v1/directory",           kGet,          Access::anyone,   Lane::worker,  kBody,      now<directory>},
     {"/v1/directory.geojson",   kGet,          Access::anyone,   Lane::worker,  kBody,      now<directory_geojson>},
+    {"/annuaire",               kGet | kHead,  Access::anyone,   Lane::worker,  kBody,      now<directory_page>},
     {"/v1/status",              kGet,          Access::cashier,  Lane::network, kBody,      now<status>},
     {"/v1/verify",              kPost,         Access::cashier,  Lane::network, kBody,      now<verify>},
     {"/v1/visits",              kPost,         Access::cashier,  Lane::network, kBody,      record_visit},

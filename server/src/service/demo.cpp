@@ -75,6 +75,9 @@ Coop directory_coop(const json& entry, std::uint16_t number, const SigningKey& k
         c.longitude_e6 = std::llround(entry["longitude"].get<double>() * 1e6);
     }
     c.keys.push_back(CoopKey{1, key.public_key(), today - 2 * 365, today + 3 * 365, KeyStatus::active});
+    // A project without a shop yet (an idea, working groups, a buying group) has nowhere to
+    // welcome visitors: the demo's directory says so.
+    c.policy.welcomes_visitors = c.stage >= 4;
     return c;
 }
 
@@ -105,6 +108,7 @@ DemoNetwork demo_network(std::int64_t now) {
     host_coop.policy.max_visits = 3;
     host_coop.policy.window_days = 365;
     host_coop.policy.note = "3 achats d'essai par an pour les membres des coops partenaires";
+    reg.find_coop(net.nid)->policy.note = "Pass d'essai de 60 jours sur inscription";
     // Le Nid lost a key: passes signed with key 2 are refused everywhere.
     reg.find_coop(net.nid)->keys.push_back(CoopKey{2, net.stolen.public_key(), today - 365, today + 365, KeyStatus::compromised});
     return net;
