@@ -19,13 +19,14 @@ build=${PASSKOOP_BUILD_DIR:-$root/build}
 check=${PASSKOOP_CHECK_DIR:-$root/build-check}
 
 # Build: compiler, libraries (libssl-dev for passkoopd's HTTPS). Tests: a JSON Schema validator,
-# a QR decoder (zbarimg), PDF and SVG rasterisers (pdftoppm, rsvg-convert), and Chromium driven by
-# Node.js for the cashier page.
+# a QR decoder (zbarimg), PDF and SVG rasterisers (pdftoppm, rsvg-convert), Chromium driven by
+# Node.js for the cashier page, and for the service's install walk a test CA (openssl), an HTTPS
+# client (curl) and systemd-analyze (systemd).
 # CI: clang 16 and its sanitizer and libFuzzer runtimes (Debian 12's clang 14 cannot compile
 # libstdc++ 12's <expected>).
 packages=(build-essential cmake pkg-config libsodium-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libboost-dev
   libqrcodegencpp-dev libcairo2-dev doctest-dev libbenchmark-dev python3 python3-jsonschema)
-[ "$mode" != run ] && packages+=(zbar-tools poppler-utils librsvg2-bin chromium)
+[ "$mode" != run ] && packages+=(zbar-tools poppler-utils librsvg2-bin chromium openssl curl systemd)
 [ "$mode" = ci ] && packages+=(clang-16 libclang-rt-16-dev)
 missing=()
 for package in "${packages[@]}"; do
