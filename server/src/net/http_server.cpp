@@ -338,7 +338,7 @@ void HttpServer::accept() {
             if (!stopping_ && ec != net::error::operation_aborted) accept();
             return;
         }
-        const auto tls = tls_context();
+        const auto tls = https_ ? tls_context() : nullptr;  // plain HTTP takes no lock
         if (connections_ >= config_.max_connections && tls) {
             // Over the cap, a TLS client is not worth a handshake to tell it: closed at once.
             boost::system::error_code ignored;
