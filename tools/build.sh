@@ -15,17 +15,15 @@ case $mode in
 esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${PASSKOOP_BUILD_DIR:-$root/build}
-# The sanitizer and fuzzing build of `ci`.
-check=${PASSKOOP_CHECK_DIR:-$root/build-check}
-
-# Build: compiler, libraries. Tests: a JSON Schema validator (also for the directory's GeoJSON), a QR
-# decoder (zbarimg), PDF and SVG rasterisers (pdftoppm, rsvg-convert), Chromium driven by Node.js for
-# the cashier and directory pages, and git for the admins' handbook's mirror recipe.
+# for the directory's GeoJSON), a QR decoder (zbarimg), PDF and SVG rasterisers (pdftoppm,
+# rsvg-convert), Chromium driven by Node.js for the cashier and directory pages, git for the admins'
+# handbook's mirror recipe, and for the service's install walk a test CA (openssl), an HTTPS
+# client (curl) and systemd-analyze (systemd).
 # CI: clang 16 and its sanitizer and libFuzzer runtimes (Debian 12's clang 14 cannot compile
 # libstdc++ 12's <expected>).
-packages=(build-essential cmake pkg-config libsodium-dev libsqlite3-dev nlohmann-json3-dev libboost-dev
+packages=(build-essential cmake pkg-config libsodium-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libboost-dev
   libqrcodegencpp-dev libcairo2-dev doctest-dev libbenchmark-dev python3 python3-jsonschema)
-[ "$mode" != run ] && packages+=(zbar-tools poppler-utils librsvg2-bin chromium git)
+[ "$mode" != run ] && packages+=(zbar-tools poppler-utils librsvg2-bin chromium git openssl curl systemd)
 [ "$mode" = ci ] && packages+=(clang-16 libclang-rt-16-dev)
 missing=()
 for package in "${packages[@]}"; do

@@ -131,8 +131,8 @@ public:
             args.push_back("127.0.0.1:0");
         }
         pid_ = spawn_passkoopd(args, "/dev/null", log_);
-        // The server logs "http://127.0.0.1:PORT" once it listens.
-        const std::regex listening(R"(http://127\.0\.0\.1:(\d+))");
+        // The server logs "http://127.0.0.1:PORT" (or https://) once it listens.
+        const std::regex listening(R"(https?://127\.0\.0\.1:(\d+))");
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
         while (std::chrono::steady_clock::now() < deadline) {
             std::smatch m;

@@ -1,12 +1,16 @@
 #include "net/http_server.hpp"
 
+#include "net/tls.hpp"
+
 #include <passkoop/dates.hpp>
+#include <passkoop/i18n.hpp>
 #include <passkoop/json_text.hpp>
 #include <passkoop/text.hpp>
 #include <passkoop/verifier.hpp>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -17,6 +21,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 namespace passkoop::server {
 
@@ -96,36 +101,82 @@ tcp::endpoint parse_listen_address(const std::string& text) {
     return {address, static_cast<unsigned short>(port)};
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// What the server asks of every connection, plain or TLS, when it stops.
+class ClientConnection {
 public:
-    Session(tcp::socket socket, HttpServer& server)
+    virtual ~ClientConnection() = default;
+    // Called on shutdown from another thread: idle connections close, busy ones finish first.
+    virtual void shutdown() = 0;
+};
+
+// One connection's requests, one after the other (HTTP/1.1 keep-alive). `Stream` is
+// beast::tcp_stream for plain HTTP, or beast::ssl_stream<beast::tcp_stream> for HTTPS: the same
+// code reads, times and answers both; only the start (the TLS handshake) and the end (the TLS
+// close_notify) differ.
+template <class Stream>
+class Session : public ClientConnection, public std::enable_shared_from_this<Session<Stream>> {
+    static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+public:
+    Session(tcp::socket socket, HttpServer& server) requires(!kTls)
         : stream_(std::move(socket)), timer_(stream_.get_executor()), server_(server) {
-        boost::system::error_code ec;
-        const auto remote = stream_.socket().remote_endpoint(ec);
-        client_ = ec ? "unknown" : remote.address().to_string();
-        ++server_.connections_;
+        opened();
     }
-    ~Session() {
+    // The session keeps the certificate it started with, whatever a reload brings meanwhile.
+    Session(tcp::socket socket, HttpServer& server, std::shared_ptr<net::ssl::context> tls) requires kTls
+        : tls_(std::move(tls)), stream_(std::move(socket), *tls_), timer_(stream_.get_executor()), server_(server) {
+        opened();
+    }
+    ~Session() override {
         --server_.connections_;
         server_.forget(this);
     }
 
-    void start() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); }); }
+    void start() {
+        net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+            if constexpr (kTls) self->handshake();
+            else self->read();
+        });
+    }
 
-    // Called on shutdown from another thread: idle connections close, busy ones finish first.
-    void shutdown() {
-        auto self_ptr = weak_from_this().lock();
+    void shutdown() override {
+        auto self_ptr = this->weak_from_this().lock();
         if (!self_ptr) return;  // already finishing
         net::post(stream_.get_executor(), [self = std::move(self_ptr)] {
             if (!self->busy_) {
                 boost::system::error_code ec;
-                self->stream_.socket().cancel(ec);
-                self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+                self->socket().cancel(ec);
+                self->socket().shutdown(tcp::socket::shutdown_both, ec);
             }
         });
     }
 
 private:
+    void opened() {
+        boost::system::error_code ec;
+        const auto remote = socket().remote_endpoint(ec);
+        client_ = ec ? "unknown" : remote.address().to_string();
+        ++server_.connections_;
+    }
+
+    beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+    tcp::socket& socket() { return lowest().socket(); }
+
+    // A client that opens a connection and never says hello holds it for the handshake timeout at
+    // most; one whose handshake fails is simply dropped (nothing can be said to it in HTTP).
+    void handshake() {
+        lowest().expires_after(std::chrono::seconds(server_.config_.tls_handshake_timeout_seconds));
+        stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+            self->lowest().expires_never();
+            if (ec) {
+                boost::system::error_code ignored;
+                self->socket().close(ignored);
+                return;
+            }
+            self->read();
+        });
+    }
+
     void read() {
         if (server_.stopping_) return close();
         parser_.emplace();
@@ -136,15 +187,15 @@ private:
         timed_out_ = false;
         // Our own timer rather than the stream's: on expiry we still answer 408 before closing.
         timer_.expires_after(std::chrono::seconds(server_.config_.read_timeout_seconds));
-        timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        timer_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
             auto self = weak.lock();
             if (ec || !self) return;
             self->timed_out_ = true;
             boost::system::error_code ignored;
-            self->stream_.socket().cancel(ignored);
+            self->socket().cancel(ignored);
         });
         http::async_read_header(stream_, buffer_, *parser_,
-                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+                                [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
     }
 
     void on_header(beast::error_code ec) {
@@ -153,15 +204,17 @@ private:
         if (const auto length = parser_->content_length(); length && *length > limit) return on_read(http::error::body_limit);
         parser_->body_limit(limit);  // for chunked bodies, counted as they arrive
         if (parser_->is_done()) return on_read({});
-        http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = this->shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
     }
 
     void on_read(beast::error_code ec) {
         timer_.cancel();
         started_ = std::chrono::steady_clock::now();
         if (timed_out_) return reply_and_close(plain_problem(http::status::request_timeout, "request_timeout", "Request timeout"), "timeout");
+        // (A TLS client that closes the connection without close_notify: stream_truncated.)
         if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-            ec == net::error::eof)
+            ec == net::error::eof || ec == net::ssl::error::stream_truncated)
             return close();
         if (ec == http::error::header_limit)
             return reply_and_close(plain_problem(http::status::request_header_fields_too_large, "headers_too_large",
@@ -177,7 +230,7 @@ private:
         // must still be written. One guard per request, shared: copying a tracked executor instead
         // would touch the scheduler's work count, shared by every thread, at each copy.
         auto work = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(server_.io_.get_executor());
-        auto handle = [self = shared_from_this(), request, work] {
+        auto handle = [self = this->shared_from_this(), request, work] {
             self->server_.api_.handle_async(*request, self->client_, [self, request, work](Response response) mutable {
                 // Called once, maybe on the ledger's writer thread. Everything that thread does
                 // with the io_context (the handler handed to the strand, its own copy of the
@@ -207,9 +260,9 @@ private:
         request_log.add(client_, method, route, status, ms);
         if (server_.stopping_) response.keep_alive(false);
         response_ = std::make_shared<Response>(std::move(response));
-        stream_.expires_after(std::chrono::seconds(server_.config_.read_timeout_seconds));
-        http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            self->stream_.expires_never();
+        lowest().expires_after(std::chrono::seconds(server_.config_.read_timeout_seconds));
+        http::async_write(stream_, *response_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+            self->lowest().expires_never();
             self->busy_ = false;
             if (ec || !self->response_->keep_alive()) return self->close();
             self->read();
@@ -224,27 +277,37 @@ private:
     // Ends the connection once our side is said. What the client may still be sending (the rest
     // of a body refused with 413) is read and dropped first, within 2 s and 4 MiB: closing with
     // unread data resets the connection, and the client could lose the answer before reading it.
+    // Over TLS, close_notify says the end, and OpenSSL drops what arrives until the client's own
+    // close_notify, within the same 2 s.
     void close() {
-        boost::system::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-        if (ec) {
-            stream_.socket().close(ec);
-            return;
+        lowest().expires_after(std::chrono::seconds(2));
+        if constexpr (kTls) {
+            stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+                boost::system::error_code ignored;
+                self->socket().close(ignored);
+            });
+        } else {
+            boost::system::error_code ec;
+            socket().shutdown(tcp::socket::shutdown_send, ec);
+            if (ec) {
+                socket().close(ec);
+                return;
+            }
+            drain_.resize(16 * 1024);
+            drain(0);
         }
-        drain_.resize(16 * 1024);
-        stream_.expires_after(std::chrono::seconds(2));
-        drain(0);
     }
 
     void drain(std::size_t so_far) {
-        stream_.async_read_some(net::buffer(drain_), [self = shared_from_this(), so_far](beast::error_code ec, std::size_t n) {
+        stream_.async_read_some(net::buffer(drain_), [self = this->shared_from_this(), so_far](beast::error_code ec, std::size_t n) {
             if (!ec && so_far + n < 4 * 1024 * 1024) return self->drain(so_far + n);
             boost::system::error_code ignored;
-            self->stream_.socket().close(ignored);
+            self->socket().close(ignored);
         });
     }
 
-    beast::tcp_stream stream_;
+    std::shared_ptr<net::ssl::context> tls_;  // before stream_, which uses it
+    Stream stream_;
     net::steady_timer timer_;
     HttpServer& server_;
     beast::flat_buffer buffer_;
@@ -257,9 +320,9 @@ private:
     std::chrono::steady_clock::time_point started_;
 };
 
-HttpServer::HttpServer(const Config& config, Api& api, Metrics& metrics)
+HttpServer::HttpServer(const Config& config, Api& api, Metrics& metrics, std::shared_ptr<net::ssl::context> tls)
     : config_(config), api_(api), metrics_(metrics), workers_(static_cast<std::size_t>(config.workers)),
-      acceptor_(io_), signals_(io_, SIGINT, SIGTERM), hangup_(io_, SIGHUP) {
+      acceptor_(io_), signals_(io_, SIGINT, SIGTERM), hangup_(io_, SIGHUP), https_(tls != nullptr), tls_(std::move(tls)) {
     const auto endpoint = parse_listen_address(config.listen);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
@@ -275,7 +338,12 @@ void HttpServer::accept() {
             if (!stopping_ && ec != net::error::operation_aborted) accept();
             return;
         }
-        if (connections_ >= config_.max_connections) {
+        const auto tls = https_ ? tls_context() : nullptr;  // plain HTTP takes no lock
+        if (connections_ >= config_.max_connections && tls) {
+            // Over the cap, a TLS client is not worth a handshake to tell it: closed at once.
+            boost::system::error_code ignored;
+            socket.close(ignored);
+        } else if (connections_ >= config_.max_connections) {
             // Over the cap: answer 503 at once rather than let the client hang.
             auto res = std::make_shared<Response>(plain_problem(http::status::service_unavailable, "too_many_connections",
                                                                 "Too many connections"));
@@ -285,19 +353,52 @@ void HttpServer::accept() {
                 boost::system::error_code ignored;
                 sock->shutdown(tcp::socket::shutdown_both, ignored);
             });
+        } else if (tls) {
+            open_session(std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *this, tls));
         } else {
-            auto session = std::make_shared<Session>(std::move(socket), *this);
-            {
-                std::lock_guard lock(sessions_mutex_);
-                sessions_.insert(session.get());
-            }
-            session->start();
+            open_session(std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this));
         }
         accept();
     });
 }
 
-void HttpServer::forget(Session* session) {
+template <class S>
+void HttpServer::open_session(const std::shared_ptr<S>& session) {
+    {
+        std::lock_guard lock(sessions_mutex_);
+        sessions_.insert(session.get());
+    }
+    session->start();
+}
+
+std::shared_ptr<net::ssl::context> HttpServer::tls_context() {
+    std::lock_guard lock(tls_mutex_);
+    return tls_;
+}
+
+void HttpServer::reload_tls() {
+    if (!https_ || !config_.tls_cert || !config_.tls_key) return;
+    try {
+        auto fresh = load_server_context(*config_.tls_cert, *config_.tls_key);
+        const std::string summary = certificate_summary(*fresh);
+        {
+            std::lock_guard lock(tls_mutex_);
+            tls_ = std::move(fresh);
+        }
+        std::cerr << tr("Certificat TLS rechargé : ", "TLS certificate reloaded: ") << config_.tls_cert->string() << ", " << summary << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << tr("Certificat TLS refusé, l'ancien reste en service : ", "TLS certificate refused, the previous one stays in use: ")
+                  << printable(e.what()) << "\n";
+    }
+}
+
+std::string HttpServer::url() const {
+    const auto endpoint = local_endpoint();
+    const std::string host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string();
+    return (https_ ? "https://" : "http://") + host + ":" + std::to_string(endpoint.port());
+}
+
+void HttpServer::forget(ClientConnection* session) {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(session);
 }
@@ -325,6 +426,7 @@ void HttpServer::run(std::function<void()> on_hangup) {
     *handler = [this, on_hangup, weak = std::weak_ptr(handler)](boost::system::error_code ec, int) {
         if (ec || stopping_) return;
         if (on_hangup) net::post(workers_, on_hangup);
+        if (https_) net::post(workers_, [this] { reload_tls(); });
         if (auto h = weak.lock()) hangup_.async_wait([h](boost::system::error_code e, int sig) { (*h)(e, sig); });
     };
     hangup_.async_wait([handler](boost::system::error_code ec, int sig) { (*handler)(ec, sig); });
@@ -347,7 +449,7 @@ void HttpServer::stop() {
         hangup_.cancel(ec);
         for (auto& t : timers_) t->cancel();
         std::lock_guard lock(sessions_mutex_);
-        for (Session* s : sessions_) s->shutdown();
+        for (ClientConnection* s : sessions_) s->shutdown();
         // Signals and timers hold no more work: run() returns once the sessions finish.
     });
 }

@@ -32,6 +32,9 @@ struct Config {
     std::size_t batch_body_limit = 1024 * 1024;
     std::size_t header_limit = 8 * 1024;
     int read_timeout_seconds = 30;
+    // HTTPS: the certificate (PEM, with its chain) and its key; both or neither.
+    std::optional<std::filesystem::path> tls_cert, tls_key;
+    int tls_handshake_timeout_seconds = 10;
     std::int64_t grace_days = kDefaultGraceDays;
     // The shop's time zone (IANA name) for the dates and times people read or choose; unset: the system's.
     std::optional<std::string> time_zone;

@@ -5,6 +5,7 @@
 #include "service/maintenance.hpp"
 #include "service/shop_time.hpp"
 #include "net/http_server.hpp"
+#include "net/tls.hpp"
 #include "store/ledger.hpp"
 #include "store/state.hpp"
 #include "store/store.hpp"
@@ -51,12 +52,14 @@ constexpr Help kServeHelp{"passkoopd serve --registry BUNDLE --coop N [--db FICH
                           "Sert la page de caisse et l'API de vérification de la boutique. Réglages :\n",
                           "passkoopd serve --registry BUNDLE --coop N [--db FILE] [settings…]\n"
                           "Serves the shop's cashier page and verification API. Settings:\n"};
-constexpr Help kDemoHelp{"passkoopd demo [--dir DOSSIER] [--listen 127.0.0.1:8080] [réglages…]\n"
+constexpr Help kDemoHelp{"passkoopd demo [--dir DOSSIER] [--listen 127.0.0.1:8080] [--tls] [réglages…]\n"
                          "Une démo complète sans configuration : registre, passes d'exemple et jetons dans DOSSIER\n"
-                         "(passkoop-demo-data par défaut), puis le serveur. Réglages : ceux de passkoopd serve --help.\n",
-                         "passkoopd demo [--dir DIR] [--listen 127.0.0.1:8080] [settings…]\n"
+                         "(passkoop-demo-data par défaut), puis le serveur. --tls : en HTTPS, avec un certificat\n"
+                         "auto-signé fait dans DOSSIER/tls. Réglages : ceux de passkoopd serve --help.\n",
+                         "passkoopd demo [--dir DIR] [--listen 127.0.0.1:8080] [--tls] [settings…]\n"
                          "A full demo with zero configuration: registry, sample passes and tokens in DIR\n"
-                         "(passkoop-demo-data by default), then the server. Settings: those of passkoopd serve --help.\n"};
+                         "(passkoop-demo-data by default), then the server. --tls: over HTTPS, with a self-signed\n"
+                         "certificate made in DIR/tls. Settings: those of passkoopd serve --help.\n"};
 
 // Each line filtered on its own, the line breaks kept.
 std::string printable_lines(std::string_view text) {
@@ -138,6 +141,10 @@ void schedule_ledger_tasks(HttpServer& server, Ledger& ledger, const Config& con
 int serve(Config config, const std::function<void(const HttpServer&)>& on_ready = {}) {
     if (config.registry.empty()) throw UsageError(tr("--registry BUNDLE est requis", "--registry BUNDLE is required"));
     if (config.coop == 0) throw UsageError(tr("--coop N (votre coop dans le registre) est requis", "--coop N (your coop in the registry) is required"));
+    if (config.tls_cert.has_value() != config.tls_key.has_value())
+        throw UsageError(tr("--tls-cert et --tls-key vont ensemble", "--tls-cert and --tls-key go together"));
+    // Before anything is created: a certificate that does not load changes nothing.
+    const auto tls = config.tls_cert ? load_server_context(*config.tls_cert, *config.tls_key) : nullptr;
     Store store(config.db);
     Ledger& ledger = store.ledger();
     const auto secret = load_or_create_secret(config.secret_path());
@@ -149,7 +156,7 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
     for (const auto& w : current->bundle.warnings) std::cerr << config.registry.string() << " : " << printable(w) << "\n";
     Metrics metrics;
     Api api(config, ledger, store.tokens(), registry, metrics, secret);
-    HttpServer server(config, api, metrics);
+    HttpServer server(config, api, metrics, tls);
 
     const auto reload = [&registry, &config] { reload_registry(registry, config); };
     server.every(std::chrono::seconds(config.registry_check_seconds), reload);
@@ -164,7 +171,8 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
     };
     warn_renewal();
     server.every(std::chrono::hours(24), warn_renewal);
-    std::cerr << tr("passkoopd à l'écoute sur http://", "passkoopd listening on http://") << server.local_endpoint() << " — "
+    if (tls) std::cerr << tr("Certificat TLS : ", "TLS certificate: ") << config.tls_cert->string() << ", " << certificate_summary(*tls) << "\n";
+    std::cerr << tr("passkoopd à l'écoute sur ", "passkoopd listening on ") << server.url() << " — "
               << current->bundle.registry.find_coop(config.coop)->name << tr(", registre version ", ", registry version ")
               << current->bundle.registry.version << "\n";
     if (on_ready) on_ready(server);
@@ -175,26 +183,50 @@ int serve(Config config, const std::function<void(const HttpServer&)>& on_ready 
     return 0;
 }
 
+// With --tls, a certificate of its own for this machine's loopback names and the address listened
+// on, valid a year; made again with the demo.
+void add_demo_certificate(const std::filesystem::path& dir, Config& config) {
+    std::vector<std::string> hosts = {"localhost", "127.0.0.1", "::1"};
+    const auto listen = parse_listen_address(config.listen).address();
+    if (!listen.is_unspecified() && !listen.is_loopback()) hosts.push_back(listen.to_string());
+    std::filesystem::create_directories(dir / "tls");
+    config.tls_cert = dir / "tls" / "cert.pem";
+    config.tls_key = dir / "tls" / "key.pem";
+    write_self_signed_certificate(*config.tls_cert, *config.tls_key, hosts, unix_now(), 365);
+}
+
 // The demo: its data made (or kept) in --dir, then the server, with what to try printed once it listens.
 int run_demo(std::vector<std::string> args) {
     const std::filesystem::path dir = cmdline::take_option(args, "dir").value_or("passkoop-demo-data");
+    const auto end_of_options = std::find(args.begin(), args.end(), "--");
+    const auto tls_flag = std::find(args.begin(), end_of_options, "--tls");
+    const bool tls = tls_flag != end_of_options;
+    if (tls) args.erase(tls_flag);
     Config config = settings_from(args);
     const Demo demo = make_demo(dir, config);
+    if (tls) add_demo_certificate(dir, config);
     const std::string samples = demo.passes_file.string();
     return serve(config, [&](const HttpServer& server) {
-        const std::string base = "http://" + server.local_endpoint().address().to_string() + ":" +
-                                 std::to_string(server.local_endpoint().port());
+        const std::string base = server.url();
+        const std::string curl = tls ? "curl -s --cacert " + config.tls_cert->string() : "curl -s";
         std::cout << "\n=== Pass'Koop — démo / demo ===\n"
                   << "Boutique hôte / host shop : " << demo.host_name << " (3 visites d'essai / 3 trial visits)\n"
                   << "Page de caisse / cashier page : " << base << "/\n"
                   << "Jeton caissier / cashier token : " << demo.cashier_token << "\n"
                   << "Jeton responsable / manager token : " << demo.manager_token << "\n"
-                  << "Passes d'exemple et résultat attendu / sample passes and expected outcome : " << samples << "\n\n"
+                  << "Passes d'exemple et résultat attendu / sample passes and expected outcome : " << samples << "\n";
+        if (tls)
+            std::cout << "Certificat auto-signé / self-signed certificate : " << config.tls_cert->string() << "\n"
+                      << "  Pour lui faire confiance, importez-le comme autorité de confiance sur la tablette ou le navigateur\n"
+                      << "  (ou acceptez l'avertissement une fois) ; curl : --cacert.\n"
+                      << "  To trust it, import it as a trusted authority on the tablet or in the browser\n"
+                      << "  (or accept the warning once); curl: --cacert.\n";
+        std::cout << "\n"
                   << "Essayez / try:\n"
                   << "  TOKEN=$(cat " << (dir / "cashier-token.txt").string() << ")\n"
                   << "  PASS=$(cat " << (dir / "valid-pass.txt").string() << ")\n"
-                  << "  curl -s -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\"}\" " << base << "/v1/verify\n"
-                  << "  curl -s -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\", \\\"amount_cents\\\": 1250, "
+                  << "  " << curl << " -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\"}\" " << base << "/v1/verify\n"
+                  << "  " << curl << " -H \"Authorization: Bearer $TOKEN\" -d \"{\\\"pass\\\": \\\"$PASS\\\", \\\"amount_cents\\\": 1250, "
                      "\\\"idempotency_key\\\": \\\"essai-1\\\"}\" " << base << "/v1/visits\n"
                   << "Ctrl-C pour arrêter / to stop.\n"
                   << std::flush;
@@ -203,7 +235,7 @@ int run_demo(std::vector<std::string> args) {
 
 void print_help() {
     std::cout << tr("passkoopd — le serveur Pass'Koop de la boutique\n\n"
-                    "  passkoopd demo [--dir DOSSIER] [--listen 127.0.0.1:8080]   démo complète, sans configuration\n"
+                    "  passkoopd demo [--dir DOSSIER] [--listen 127.0.0.1:8080] [--tls]   démo complète, sans configuration\n"
                     "  passkoopd serve --registry BUNDLE --coop N [--db FICHIER] [réglages…]\n"
                     "  passkoopd token create --db FICHIER --role cashier|manager --name TEXTE   (affiche le jeton une seule fois)\n"
                     "  passkoopd token list --db FICHIER        passkoopd token revoke --db FICHIER --id N\n"
@@ -211,7 +243,7 @@ void print_help() {
                     "  passkoopd ledger purge --db FICHIER [--retention-months M]\n"
                     "  passkoopd backup --db FICHIER --out COPIE\n\nRéglages (ligne de commande ou --config FICHIER) :\n",
                     "passkoopd — the shop's Pass'Koop server\n\n"
-                    "  passkoopd demo [--dir DIR] [--listen 127.0.0.1:8080]        full demo, zero configuration\n"
+                    "  passkoopd demo [--dir DIR] [--listen 127.0.0.1:8080] [--tls]        full demo, zero configuration\n"
                     "  passkoopd serve --registry BUNDLE --coop N [--db FILE] [settings…]\n"
                     "  passkoopd token create --db FILE --role cashier|manager --name TEXT   (prints the token once)\n"
                     "  passkoopd token list --db FILE           passkoopd token revoke --db FILE --id N\n"

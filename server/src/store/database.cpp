@@ -1,5 +1,8 @@
 #include "store/database.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <mutex>
 
 namespace passkoop::server {
@@ -16,6 +19,12 @@ Database::Database(const std::string& path, bool read_only) {
     static std::once_flag configure;
     std::call_once(configure, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    // The ledger holds personal data: a new database is its owner's only (0600), whatever the
+    // umask. SQLite gives the -wal and -shm files the database file's permissions and owner.
+    if (!read_only) {
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) ::close(fd);  // else it exists, or SQLite will say why it cannot be made
+    }
     if (sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
         const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close(db_);
