@@ -15,6 +15,10 @@ case $mode in
 esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${PASSKOOP_BUILD_DIR:-$root/build}
+# The sanitizer and fuzzing build of `ci`.
+check=${PASSKOOP_CHECK_DIR:-$root/build-check}
+
+# Build: compiler, libraries (libssl-dev for passkoopd's HTTPS). Tests: a JSON Schema validator (also
 # for the directory's GeoJSON), a QR decoder (zbarimg), PDF and SVG rasterisers (pdftoppm,
 # rsvg-convert), Chromium driven by Node.js for the cashier and directory pages, git for the admins'
 # handbook's mirror recipe, and for the service's install walk a test CA (openssl), an HTTPS
