@@ -211,8 +211,8 @@ TEST_CASE("ledger purge erases pass ids and visitor keys of old rows and the cha
     REQUIRE(recent.has_value());
     CHECK(recent->pass_id.has_value());
     CHECK(recent->visitor_key == std::optional<std::string>("visitor-12"));
-    CHECK(ledger.count_visits("visitor-7", 0) == 0);
-    CHECK(ledger.count_visits("visitor-12", 0) == 2);
+    CHECK(ledger.count_visits("visitor-7", 0, kVisitsCountedUpTo) == 0);
+    CHECK(ledger.count_visits("visitor-12", 0, kVisitsCountedUpTo) == 2);
     const ChainReport report = ledger.verify_chain(now + 120, 36);
     CHECK(report.ok());
     CHECK(report.rows == 5);
@@ -330,7 +330,7 @@ TEST_CASE("ledger admission check counts the rows of its own transaction and ref
     CHECK(results[4].outcome == AppendOutcome::replayed);
     CHECK(ledger.row_count() == 3);
     CHECK(ledger.find("v2") == std::nullopt);
-    CHECK(ledger.count_visits("visitor-7", 0) == 3);
+    CHECK(ledger.count_visits("visitor-7", 0, kVisitsCountedUpTo) == 3);
     CHECK(ledger.verify_chain().ok());
 }
 
@@ -411,8 +411,8 @@ TEST_CASE("ledger list filters by time coop and till and pages with a cursor") {
     CHECK(seen.size() == 10);
     CHECK(seen.front() == "v0");
     CHECK(seen.back() == "v9");
-    CHECK(ledger.count_visits("visitor-7", 0) == 5);
-    CHECK(ledger.count_visits("visitor-7", base + 5 * 86400) == 2);  // days 6 and 8
+    CHECK(ledger.count_visits("visitor-7", 0, kVisitsCountedUpTo) == 5);
+    CHECK(ledger.count_visits("visitor-7", base + 5 * 86400, kVisitsCountedUpTo) == 2);  // days 6 and 8
 }
 
 TEST_CASE("ledger counts purchases and plain visits but not deposits or refunds") {
@@ -425,7 +425,7 @@ TEST_CASE("ledger counts purchases and plain visits but not deposits or refunds"
         in.kind = *visit_kind_from_string(kind);
         ledger.append(in);
     }
-    CHECK(ledger.count_visits("visitor-7", 0) == 2);
+    CHECK(ledger.count_visits("visitor-7", 0, kVisitsCountedUpTo) == 2);
 }
 
 TEST_CASE("ledger upgrades a version 1 database and counts visits from the covering index") {
@@ -437,7 +437,7 @@ TEST_CASE("ledger upgrades a version 1 database and counts visits from the cover
             "DROP TABLE checkpoints; PRAGMA user_version=1;");
     Store ledger_store(dir / "ledger.db");
     Ledger& ledger = ledger_store.ledger();
-    CHECK(ledger.count_visits("visitor-7", 0) == 3);
+    CHECK(ledger.count_visits("visitor-7", 0, kVisitsCountedUpTo) == 3);
     CHECK(ledger.verify_chain().ok());  // no checkpoint yet: nothing to hold the chain against
     sqlite3* handle = nullptr;
     REQUIRE(sqlite3_open((dir / "ledger.db").string().c_str(), &handle) == SQLITE_OK);
@@ -451,10 +451,26 @@ TEST_CASE("ledger upgrades a version 1 database and counts visits from the cover
     };
     CHECK(one_text("PRAGMA user_version") == "3\n");
     const std::string plan = one_text(
-        "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM visits WHERE visitor_key = 'x' AND occurred_at >= 0 AND kind IN ('purchase', 'visit')");
+        "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM (SELECT 1 FROM visits WHERE visitor_key = 'x' AND occurred_at >= 0 "
+        "AND kind IN ('purchase', 'visit') LIMIT 100)");
     INFO(plan);
     CHECK(plan.find("COVERING INDEX visits_by_visitor_kind") != std::string::npos);
     sqlite3_close(handle);
+}
+
+TEST_CASE("ledger counts a frequent visitor's visits only up to what the policy needs") {
+    pk_test::TempDir dir;
+    fill(dir / "ledger.db", 150);
+    Store ledger_store(dir / "ledger.db");
+    const Ledger& ledger = ledger_store.ledger();
+    CHECK(ledger.count_visits("visitor-7", 0, 1000) == 150);
+    CHECK(ledger.count_visits("visitor-7", 0, kVisitsCountedUpTo) == 100);
+    CHECK(ledger.count_visits("visitor-7", 0, 3) == 3);
+    VisitorPolicy policy;
+    policy.max_visits = 3;
+    CHECK(visits_to_count(policy) == kVisitsCountedUpTo);
+    policy.max_visits = 500;
+    CHECK(visits_to_count(policy) == 500);  // a limit above the cap is counted up to the limit
 }
 
 TEST_CASE("ledger meta values and online backup") {

@@ -7,6 +7,7 @@
 #include <passkoop/registry.hpp>
 #include <passkoop/verifier.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -30,7 +31,7 @@ enum class Decision { allowed, own_member, not_accepted, limit_reached, last_all
 
 struct PolicyOutcome {
     Decision decision = Decision::allowed;
-    std::int64_t visits = 0;  // counted visits before this one, within the window
+    std::int64_t visits = 0;  // counted visits before this one, within the window, up to visits_to_count()
     std::int64_t limit = 0;   // 0 = unlimited
 };
 
@@ -49,6 +50,14 @@ struct PolicyOverrides {
 // to any visitor.
 [[nodiscard]] PolicyOutcome decide(const VisitorPolicy& policy, std::uint16_t host_coop, const Pass& pass,
                                    std::int64_t visits_before);
+
+// How many earlier visits are worth counting: the limit, or kVisitsCountedUpTo when that is more.
+// The decision needs no more, and the cashier reads "100 déjà" at most; so a frequent visitor's
+// ten-thousandth visit costs what their hundredth did.
+inline constexpr std::int64_t kVisitsCountedUpTo = 100;
+[[nodiscard]] constexpr std::int64_t visits_to_count(const VisitorPolicy& policy) {
+    return std::max<std::int64_t>(policy.max_visits, kVisitsCountedUpTo);
+}
 
 // Start of the counting window for a policy, as Unix seconds (0 = since forever).
 [[nodiscard]] std::int64_t window_start(const VisitorPolicy& policy, std::int64_t now);

@@ -21,7 +21,7 @@ Checked check(Services& services, const LoadedRegistry& registry, const std::str
     if (with_policy && c.verification.valid()) {
         const VisitorPolicy policy = host_policy_of(services, registry);
         c.policy = decide(policy, services.config.coop, *c.verification.pass,
-                          services.ledger.count_visits(*c.visitor, window_start(policy, at)));
+                          services.ledger.count_visits(*c.visitor, window_start(policy, at), visits_to_count(policy)));
     }
     return c;
 }

@@ -30,7 +30,7 @@ struct Admitted {
 Admitted admit_row(Database& db, const Admission& a, VisitInput& row) {
     if (!a.pass_valid) return {row.override_policy, std::nullopt};
     const PolicyOutcome outcome =
-        decide(a.policy, a.host_coop, a.pass, rows::count_visits_on(db, row.visitor_key.value_or(""), a.window_start));
+        decide(a.policy, a.host_coop, a.pass, rows::count_visits_on(db, row.visitor_key.value_or(""), a.window_start, visits_to_count(a.policy)));
     row.decision = std::string(to_string(outcome.decision));
     return {admit(outcome, row.kind, row.override_policy), outcome};
 }
@@ -165,9 +165,9 @@ std::optional<VisitRow> Ledger::find(std::string_view idempotency_key) const {
     return rows::read_row(*s);
 }
 
-std::int64_t Ledger::count_visits(std::string_view visitor_key, std::int64_t since) const {
+std::int64_t Ledger::count_visits(std::string_view visitor_key, std::int64_t since, std::int64_t up_to) const {
     std::lock_guard lock(reader_.mutex);
-    return rows::count_visits_on(reader_.db, visitor_key, since);
+    return rows::count_visits_on(reader_.db, visitor_key, since, up_to);
 }
 
 std::vector<VisitRow> Ledger::list(const VisitQuery& q) const {

@@ -176,7 +176,8 @@ public:
     // The row stored under an idempotency key, if any.
     [[nodiscard]] std::optional<VisitRow> find(std::string_view idempotency_key) const;
     // Rows counted against a visitor policy: purchases and plain visits since `since`.
-    [[nodiscard]] std::int64_t count_visits(std::string_view visitor_key, std::int64_t since) const;
+    // Counted up to `up_to` rows (visits_to_count(policy)): the cost stays flat as a history grows.
+    [[nodiscard]] std::int64_t count_visits(std::string_view visitor_key, std::int64_t since, std::int64_t up_to) const;
     [[nodiscard]] std::vector<VisitRow> list(const VisitQuery& query) const;
     [[nodiscard]] std::int64_t row_count() const;
 

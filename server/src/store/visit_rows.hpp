@@ -20,7 +20,8 @@ inline constexpr const char* kSelectRow =
 void insert_row(Database& db, const VisitRow& row);
 // The chain's current length and head on `db` (inside the caller's transaction, if any).
 [[nodiscard]] Checkpoint head_on(Database& db);
-// Purchases and plain visits (the kinds counts_as_visit() names) of a visitor since a time, on `db`.
-[[nodiscard]] std::int64_t count_visits_on(Database& db, std::string_view visitor_key, std::int64_t since);
+// Purchases and plain visits (the kinds counts_as_visit() names) of a visitor since a time, on `db`,
+// counted up to `up_to`.
+[[nodiscard]] std::int64_t count_visits_on(Database& db, std::string_view visitor_key, std::int64_t since, std::int64_t up_to);
 
 }  // namespace passkoop::server::rows
