@@ -1,8 +1,8 @@
-#include "store/database.hpp"
+#include "sqlite/database.hpp"
 
 #include <mutex>
 
-namespace passkoop::server {
+namespace passkoop {
 
 namespace {
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -126,4 +126,4 @@ void Transaction::commit() {
     done_ = true;
 }
 
-}  // namespace passkoop::server
+}  // namespace passkoop
