@@ -129,6 +129,20 @@ TEST_CASE("till records while passkoopd is down and syncs when it comes back") {
         CHECK(till->status(unix_now()).queue_length == 3);
     }
     auto server = shop.start();
+    {
+        // A refused token is not worth waiting for: one request, the queue kept.
+        auto options = shop.till_options("caisse-1", loopback(server->port()));
+        options.token = "pkt_wrong";
+        options.sync_attempts = 4;
+        options.backoff = std::chrono::milliseconds(2000);
+        Till wrong_token(options);
+        const auto start = std::chrono::steady_clock::now();
+        const SyncResult refused = wrong_token.sync(unix_now());
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1500));
+        CHECK(refused.attempts == 1);
+        CHECK(refused.error.starts_with("HTTP 401"));
+        CHECK(refused.pending == 3);
+    }
     auto till = shop.till("caisse-1", loopback(server->port()));
     const SyncResult back = till->sync(unix_now());
     CHECK(back.complete);

@@ -377,9 +377,10 @@ SyncResult Till::sync(std::int64_t now) {
     http.user_agent = "passkoop-till";
     const std::string url = join_url(s.options.server_url, "/v1/visits/batch");
     int failures = 0;
-    auto note_failure = [&](std::string why) {
+    // A failure that waiting cannot mend (a refused token) ends the call at once.
+    auto note_failure = [&](std::string why, bool worth_retrying) {
         out.error = std::move(why);
-        ++failures;
+        failures = worth_retrying ? failures + 1 : s.options.sync_attempts;
         if (failures < s.options.sync_attempts)
             std::this_thread::sleep_for(s.options.backoff * (1 << std::min(failures - 1, 10)));
     };
@@ -410,14 +411,14 @@ SyncResult Till::sync(std::int64_t now) {
         ++out.attempts;
         const HttpResponse response = http_fetch(request, http);
         if (response.status != 200) {
-            note_failure(response.status == 0 ? response.error : "HTTP " + std::to_string(response.status) + " " + printable(response.body, 300));
-            if (!retryable(response.status)) break;
+            note_failure(response.status == 0 ? response.error : "HTTP " + std::to_string(response.status) + " " + printable(response.body, 300),
+                         retryable(response.status));
             continue;
         }
         const auto answer = parse_json_bounded(response.body);
         const json* results = answer && answer->is_object() && answer->contains("results") ? &(*answer)["results"] : nullptr;
         if (results == nullptr || !results->is_array() || results->size() != rows.size()) {
-            note_failure(tr("réponse du serveur illisible", "unreadable answer from the server"));
+            note_failure(tr("réponse du serveur illisible", "unreadable answer from the server"), true);
             continue;
         }
         bool row_failed = false;
@@ -460,7 +461,7 @@ SyncResult Till::sync(std::int64_t now) {
             }
         }
         transaction.commit();
-        if (row_failed) note_failure(tr("le serveur n'a pas pu enregistrer certaines visites", "the server could not record some visits"));
+        if (row_failed) note_failure(tr("le serveur n'a pas pu enregistrer certaines visites", "the server could not record some visits"), true);
     }
     {
         auto pending = s.db.cached("SELECT COUNT(*) FROM queue WHERE state = 'pending'");
