@@ -221,31 +221,34 @@ bool Till::has_bundle() const {
 
 std::expected<std::int64_t, TrustError> Till::adopt_bundle(std::string_view bytes, std::int64_t now) {
     State& s = *state_;
-    // A new bundle follows the state pinned in the file (or the first pin): never an older
-    // registry, never other bytes under the same version, never fewer revocations.
-    s.follow_file();
-    std::optional<TrustState> pinned;
-    if (s.bundle) pinned = s.bundle->state();
-    else if (!s.options.pin.empty()) {
-        auto pin = read_trust_state(s.options.pin);
-        if (!pin) return std::unexpected(pin.error());
-        pinned = std::move(*pin);
-    }
-    auto loaded = pinned ? load_bundle(bytes, *pinned) : load_bundle(bytes, nullptr);
-    if (!loaded) return std::unexpected(loaded.error());
     try {
+        // Under the file's write lock from the start: another process adopting a bundle meanwhile
+        // could otherwise be overwritten by an older one.
         Transaction transaction(s.db, "BEGIN IMMEDIATE");
+        s.follow_file();
+        // A new bundle follows the state pinned in the file (or the first pin): never an older
+        // registry, never other bytes under the same version, never fewer revocations.
+        std::optional<TrustState> pinned;
+        if (s.bundle) pinned = s.bundle->state();
+        else if (!s.options.pin.empty()) {
+            auto pin = read_trust_state(s.options.pin);
+            if (!pin) return std::unexpected(pin.error());
+            pinned = std::move(*pin);
+        }
+        auto loaded = pinned ? load_bundle(bytes, *pinned) : load_bundle(bytes, nullptr);
+        if (!loaded) return std::unexpected(loaded.error());
+        const std::string serial = random_hex(8);
         set_meta(s.db, "bundle", bytes);
         set_meta(s.db, "trust_state", trust_state_text(*loaded));
         set_meta(s.db, "last_refresh_at", std::to_string(now));
-        s.bundle_serial = random_hex(8);
-        set_meta(s.db, "bundle_serial", s.bundle_serial);
+        set_meta(s.db, "bundle_serial", serial);
         transaction.commit();
+        s.bundle = std::move(*loaded);
+        s.bundle_serial = serial;
+        return s.bundle->registry.version;
     } catch (const SqliteError& e) {
         throw TillError(e.what());
     }
-    s.bundle = std::move(*loaded);
-    return s.bundle->registry.version;
 }
 
 TillVerdict Till::verify(std::string_view scanned_text, std::int64_t now) { return state_->verify(scanned_text, now); }
