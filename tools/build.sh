@@ -25,7 +25,7 @@ check=${PASSKOOP_CHECK_DIR:-$root/build-check}
 # client (curl) and systemd-analyze (systemd).
 # CI: clang 16 and its sanitizer and libFuzzer runtimes (Debian 12's clang 14 cannot compile
 # libstdc++ 12's <expected>).
-packages=(build-essential cmake pkg-config libsodium-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libboost-dev
+packages=(build-essential cmake pkg-config libsodium-dev libsqlite3-dev libssl-dev openssl nlohmann-json3-dev libboost-dev
   libqrcodegencpp-dev libcairo2-dev doctest-dev libbenchmark-dev python3 python3-jsonschema)
 [ "$mode" != run ] && packages+=(zbar-tools poppler-utils librsvg2-bin chromium git openssl curl systemd)
 [ "$mode" = ci ] && packages+=(clang-16 libclang-rt-16-dev)

@@ -1,5 +1,7 @@
 #include <passkoop/passkoop.h>
 
+#include "c_api_internal.hpp"
+
 #include <passkoop/bundle.hpp>
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
@@ -46,6 +48,11 @@ static_assert(PASSKOOP_MAX_TEXT_BYTES == kMaxPassTextBytes);
 static_assert(sizeof(passkoop_result::member_name) > kMaxNameBytes);
 static_assert(sizeof(passkoop_result::pass_id) == 17 && sizeof(passkoop_result::expiry) == 11);
 
+}  // namespace
+
+// Shared with the till's C API (c_api_internal.hpp).
+namespace passkoop::capi {
+
 Lang lang_of(const char* lang) { return lang != nullptr && std::string_view(lang).starts_with("en") ? Lang::en : Lang::fr; }
 
 std::string_view bytes_view(const void* data, std::size_t size) {
@@ -74,7 +81,7 @@ int write_whole(std::string_view text, char* buf, std::size_t buf_size, std::siz
 }
 
 // Maps the exception being handled to a status; the message (if wanted) goes to `error`.
-int status_of_exception(char* error = nullptr, std::size_t error_size = 0) noexcept {
+int status_of_exception(char* error, std::size_t error_size) noexcept {
     try {
         throw;
     } catch (const std::bad_alloc&) {
@@ -109,6 +116,12 @@ passkoop_result result_of(const Verification& v) {
     }
     return r;
 }
+
+}  // namespace passkoop::capi
+
+namespace {
+
+using namespace passkoop::capi;
 
 // Zeroed, but never reading as valid.
 passkoop_result failed_result() {

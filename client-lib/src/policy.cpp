@@ -3,6 +3,7 @@
 #include <passkoop/bytes.hpp>
 #include <passkoop/dates.hpp>
 #include <passkoop/i18n.hpp>
+#include <passkoop/json_text.hpp>
 
 #include <sodium.h>
 
@@ -108,6 +109,26 @@ Light light_of(const Verification& v, const std::optional<PolicyOutcome>& outcom
     if (outcome && outcome->decision != Decision::allowed && outcome->decision != Decision::last_allowed_visit) return Light::red;
     if (!v.warnings.empty() || (outcome && outcome->decision == Decision::last_allowed_visit)) return Light::orange;
     return Light::green;
+}
+
+std::string verdict_json_text(const Verification& v, const std::optional<PolicyOutcome>& outcome) {
+    // Written directly rather than through a json value: this is the answer to every scan.
+    std::string out = verification_json_text(v);
+    out.pop_back();  // the closing brace
+    out += ",\"color\":\"";
+    out += to_string(light_of(v, outcome));
+    out += "\",\"policy\":";
+    if (outcome) {
+        out += "{\"decision\":";
+        append_json_string(out, to_string(outcome->decision));
+        out += ",\"limit\":" + std::to_string(outcome->limit) + ",\"message\":";
+        append_json_string(out, message(outcome->decision));
+        out += ",\"visits\":" + std::to_string(outcome->visits) + "}";
+    } else {
+        out += "null";
+    }
+    out += '}';
+    return out;
 }
 
 bool genuine_card(ResultCode code) {

@@ -71,7 +71,7 @@ if(CONFIG)
   set(config_args --config "${CONFIG}")
 endif()
 run("cmake --install" COMMAND "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}" ${config_args})
-foreach(f include/passkoop/passkoop.h include/passkoop/verifier.hpp
+foreach(f include/passkoop/passkoop.h include/passkoop/verifier.hpp include/passkoop/till.hpp
           ${LIBDIR}/cmake/PassKoop/PassKoopConfig.cmake ${LIBDIR}/cmake/PassKoop/PassKoopConfigVersion.cmake
           ${LIBDIR}/cmake/PassKoop/PassKoopTargets.cmake ${LIBDIR}/pkgconfig/passkoop.pc)
   if(NOT EXISTS "${prefix}/${f}")
@@ -131,6 +131,24 @@ endforeach()
 if(NOT saw_valid)
   message(FATAL_ERROR "passes.json has no vector named \"valid\"")
 endif()
+# The till in C: on the static library, and on libpasskoop.so when it was built.
+foreach(till_consumer passkoop-till-consumer passkoop-till-consumer-shared)
+  set(program "${consumer_build}/${till_consumer}")
+  if(CONFIG AND NOT EXISTS "${program}" AND EXISTS "${consumer_build}/${CONFIG}/${till_consumer}")
+    set(program "${consumer_build}/${CONFIG}/${till_consumer}")
+  endif()
+  if(NOT EXISTS "${program}")
+    if(till_consumer STREQUAL "passkoop-till-consumer")
+      message(FATAL_ERROR "the till consumer was not built")
+    endif()
+    continue()
+  endif()
+  file(REMOVE "${WORK_DIR}/${till_consumer}.till")
+  run("${till_consumer} on vector valid" OUTPUT out
+      COMMAND "${program}" "${vectors}/bundle.json" "${valid_text}" "${valid_time}" "${WORK_DIR}/${till_consumer}.till")
+  message(STATUS "${till_consumer}: ${out}")
+endforeach()
+
 # And a mismatch is reported as such.
 execute_process(COMMAND "${consumer}" "${vectors}/bundle.json" "PK12345ABC" "1795219200" "valid"
                 RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
@@ -175,6 +193,8 @@ endif()
 
 # 5. A plain C build from the pkg-config flags alone, as a Makefile-based till would do it.
 find_program(C_COMPILER NAMES cc gcc clang)
+# With libpasskoop.so installed beside libpasskoop.a, -lpasskoop links the shared library.
+set(ENV{LD_LIBRARY_PATH} "${prefix}/${LIBDIR}")
 if(C_COMPILER AND NOT LINK_FLAGS)
   run("cc with pkg-config flags" COMMAND "${C_COMPILER}" -std=c99 -Wall -Wextra -Wpedantic -Werror
       "${SOURCE_DIR}/tests/consumer/main.c" -o "${WORK_DIR}/consumer-pc" ${pc_list})

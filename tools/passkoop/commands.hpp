@@ -25,6 +25,7 @@ int cmd_revoke(const Argv& argv);
 int cmd_card(const Argv& argv);
 int cmd_issue_batch(const Argv& argv);
 int cmd_directory(const Argv& argv);
+int cmd_till(const Argv& argv);
 
 // The folder where the images of departed members' cards are moved, inside issue-batch's folder.
 inline constexpr const char* kSetAsideDir = "revoquees";

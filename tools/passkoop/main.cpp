@@ -36,6 +36,8 @@ void print_help() {
         "  passkoop verify --registry BUNDLE [--pin REGISTRE | --state ETAT] [--at AAAA-MM-JJ] [--json] [TEXTE]\n"
         "                 code de sortie 0 valide, 1 non valide, 2 erreur d'usage ou de fichier\n"
         "                 --state : registre et listes de révocations retenus, relus puis mis à jour à chaque appel\n"
+        "  passkoop till verify|record|refresh|adopt|sync|status --db FICHIER --coop N --till ID [--server URL]\n"
+        "                 le fichier d'une caisse hors ligne : vérifier, enregistrer, synchroniser\n"
         "\n"
         "Registre (admins) :\n"
         "  passkoop registry init --out BROUILLON (--from ACTUEL | --name NOM --coop N --public-key B64|--key-file F) [--valid-days J]\n"
@@ -77,6 +79,8 @@ void print_help() {
         "  passkoop verify --registry BUNDLE [--pin REGISTRY | --state STATE] [--at YYYY-MM-DD] [--json] [TEXT]\n"
         "                 exit code 0 valid, 1 not valid, 2 usage or file error\n"
         "                 --state: trusted registry and revocation lists, read then updated at each call\n"
+        "  passkoop till verify|record|refresh|adopt|sync|status --db FILE --coop N --till ID [--server URL]\n"
+        "                 an offline till's file: verify, record, sync\n"
         "\n"
         "Registry (admins):\n"
         "  passkoop registry init --out DRAFT (--from CURRENT | --name NAME --coop N --public-key B64|--key-file F) [--valid-days D]\n"
@@ -122,7 +126,8 @@ int main(int argc, char** argv) {
     static const std::map<std::string, int (*)(const Argv&)> commands = {
         {"keygen", cmd_keygen}, {"pubkey", cmd_pubkey},     {"issue", cmd_issue},
         {"verify", cmd_verify}, {"registry", cmd_registry}, {"revoke", cmd_revoke},
-        {"card", cmd_card},     {"issue-batch", cmd_issue_batch}, {"directory", cmd_directory}};
+        {"card", cmd_card},     {"issue-batch", cmd_issue_batch}, {"directory", cmd_directory},
+        {"till", cmd_till}};
     const auto command = commands.find(args[0]);
     try {
         ensure_sodium();

@@ -1,7 +1,9 @@
-/* Pass'Koop C API: offline verification of scanned passes, for tills written in any language
- * that can call C (C, Python ctypes/cffi, Java/JNA, C#, Go cgo, …).
+/* Pass'Koop C API: offline verification of scanned passes and the offline till (verify, decide,
+ * record, sync), for tills written in any language that can call C (C, Python ctypes/cffi,
+ * Java/JNA, C#, Go cgo, …). The passkoop_till_* functions exist in a libpasskoop built with the
+ * till (the default; CMake option PASSKOOP_BUILD_TILL).
  *
- * Verify-only: nothing here signs, and no private key is ever needed.
+ * Nothing here signs, and no private key is ever needed.
  *
  * Contract common to every function:
  *   - C99; no exception or C++ type crosses this boundary. Failures are status codes
@@ -52,7 +54,12 @@ enum passkoop_status {
     PASSKOOP_ERROR_ANCHOR_REJECTED = -3,  /* the pinned registry envelope is malformed or unsigned */
     PASSKOOP_ERROR_BUFFER_TOO_SMALL = -4, /* see the `needed` output of the call */
     PASSKOOP_ERROR_NO_MEMORY = -5,
-    PASSKOOP_ERROR_INTERNAL = -6 /* an unexpected failure (e.g. libsodium could not start) */
+    PASSKOOP_ERROR_INTERNAL = -6, /* an unexpected failure (e.g. libsodium could not start) */
+    /* The till's functions (below) add: */
+    PASSKOOP_ERROR_NO_REGISTRY = -7, /* the till has no bundle yet: refresh or adopt one first */
+    PASSKOOP_ERROR_NETWORK = -8,     /* the server could not be reached, or did not take every visit */
+    PASSKOOP_ERROR_REFUSED = -9,     /* the pass or the host's policy refuses the visit: nothing recorded */
+    PASSKOOP_ERROR_STORAGE = -10     /* the till's file could not be opened or written */
 };
 
 /* The stable result codes of a verification (DESIGN §6), same names as in the JSON output.
@@ -204,6 +211,128 @@ const char* passkoop_code_name(int code) PASSKOOP_NOEXCEPT;
  * is not one of enum passkoop_code. Static storage, built once per language on first use and
  * valid until the library is unloaded: never free it. */
 const char* passkoop_message(int code, const char* lang) PASSKOOP_NOEXCEPT;
+
+/* ---------------------------------------------------------------------------------------------
+ * The offline till: verify, decide with the host's visitor policy, record visits with no network
+ * and sync them to the shop's passkoopd exactly once (C++: <passkoop/till.hpp>).
+ *
+ * A till keeps everything in one SQLite file: the pinned trust state, the last bundle, the queue
+ * of visits and the visit counts the server last reported. Keep that file (it is the till's
+ * memory: deleting it loses unsynced visits and the rollback protection).
+ *
+ * Results that are more than a code come back as JSON text in a string the library allocates:
+ * `*json_out` is set (or NULL on failure) and must be freed with passkoop_string_free. Every
+ * call below may write *json_out even when it returns an error status (then with an "error"
+ * member saying why); free it whenever it is not NULL.
+ *
+ * Thread safety: calls on one passkoop_till are serialised by the library (a mutex per handle),
+ * so a handle may be shared between threads; passkoop_till_close must not run concurrently with
+ * any other call on it. Several handles (or processes) may open the same file.
+ * ------------------------------------------------------------------------------------------- */
+
+/* The host policy's decision for a valid pass (DESIGN §6). Values are part of the ABI. */
+enum passkoop_decision {
+    PASSKOOP_DECISION_NONE = -1, /* no decision: the pass is not valid */
+    PASSKOOP_ALLOWED = 0,
+    PASSKOOP_OWN_MEMBER = 1,
+    PASSKOOP_NOT_ACCEPTED = 2,
+    PASSKOOP_LIMIT_REACHED = 3,
+    PASSKOOP_LAST_ALLOWED_VISIT = 4
+};
+
+/* The cashier's light. */
+enum passkoop_light { PASSKOOP_GREEN = 0, PASSKOOP_ORANGE = 1, PASSKOOP_RED = 2 };
+
+typedef struct passkoop_till_result {
+    passkoop_result pass; /* as passkoop_verify */
+    int decision;         /* enum passkoop_decision */
+    int64_t visits;       /* the visitor's counted visits before this one (0 without a decision) */
+    int64_t limit;        /* the host's max_visits, 0 = unlimited */
+    int light;            /* enum passkoop_light */
+} passkoop_till_result;
+
+typedef struct passkoop_till passkoop_till;
+
+/* Opens (creating if needed) a till file.
+ * options_json: a JSON object, NUL-terminated:
+ *   "database" (path, required), "host_coop" (the shop's coop, required), "till_id" (1..64
+ *   printable characters, required; host_coop and till_id are fixed when the file is created),
+ *   "server_url" (the shop's passkoopd, e.g. "https://magasin.example"), "bundle_url" (default
+ *   server_url + "/v1/bundle"), "token" (a cashier token, for sync), "ca_file" (PEM CA for
+ *   https://; default the system's), "pin" (a registry envelope or trust state, as text, trusted
+ *   while the file has none), "grace_days", "timeout_ms", "batch_rows" (1..1000),
+ *   "sync_attempts", "backoff_ms", and the shop's policy settings "max_visits", "window_days",
+ *   "welcomes_visitors".
+ * out: receives the handle (NULL on failure). error: as passkoop_verifier_new.
+ * Returns PASSKOOP_OK, PASSKOOP_ERROR_INVALID_ARGUMENT, PASSKOOP_ERROR_STORAGE,
+ * PASSKOOP_ERROR_NO_MEMORY or PASSKOOP_ERROR_INTERNAL. */
+PASSKOOP_WARN_UNUSED_RESULT
+int passkoop_till_open(const char* options_json, const char* lang, passkoop_till** out, char* error,
+                       size_t error_size) PASSKOOP_NOEXCEPT;
+
+/* Closes a till (everything is already on disk). NULL is accepted and does nothing. */
+void passkoop_till_close(passkoop_till* till) PASSKOOP_NOEXCEPT;
+
+/* Frees a string the library returned. NULL is accepted and does nothing. */
+void passkoop_string_free(char* text) PASSKOOP_NOEXCEPT;
+
+/* Adopts a bundle from a file or a USB stick, as passkoop_till_refresh does from the network:
+ * it must follow the trust state pinned in the file (no rollback, no stripped revocations).
+ * Returns PASSKOOP_OK, PASSKOOP_ERROR_BUNDLE_REJECTED (error says why), PASSKOOP_ERROR_STORAGE,
+ * PASSKOOP_ERROR_INVALID_ARGUMENT, PASSKOOP_ERROR_NO_MEMORY or PASSKOOP_ERROR_INTERNAL. */
+PASSKOOP_WARN_UNUSED_RESULT
+int passkoop_till_adopt_bundle(passkoop_till* till, const void* bundle, size_t bundle_len, int64_t unix_time,
+                               const char* lang, char* error, size_t error_size) PASSKOOP_NOEXCEPT;
+
+/* Verifies a scanned text at unix_time and applies the host's policy with the till's counts:
+ * the same verdict as passkoopd's POST /v1/verify for the same bundle, history and time.
+ * A refused pass is a normal outcome (PASSKOOP_OK). Returns PASSKOOP_ERROR_NO_REGISTRY before
+ * any bundle was adopted; *out is always overwritten (code PASSKOOP_MALFORMED on failure). */
+PASSKOOP_WARN_UNUSED_RESULT
+int passkoop_till_verify(passkoop_till* till, const char* text, size_t text_len, int64_t unix_time,
+                         passkoop_till_result* out) PASSKOOP_NOEXCEPT;
+
+/* The same verdict as the JSON object of POST /v1/verify (DESIGN §8 plus "color" and "policy"),
+ * messages in `lang`, into *json_out. */
+PASSKOOP_WARN_UNUSED_RESULT
+int passkoop_till_verify_json(passkoop_till* till, const char* text, size_t text_len, int64_t unix_time,
+                              const char* lang, char** json_out) PASSKOOP_NOEXCEPT;
+
+/* Records a visit at unix_time: verifies the pass again, applies the policy and queues the visit
+ * durably (on disk when this returns) under an idempotency key it generates.
+ * visit_json: {"pass": TEXT | "declared": {"coop": N}, "kind": "purchase"|"deposit"|"refund"|
+ *   "visit", "amount_cents": N, "currency": "EUR", "ticket": "…", "note": "…", "override": false}.
+ * *json_out: {"outcome": "recorded"|"refused"|"invalid", "idempotency_key", "message",
+ *   "verification": the verify object or null}.
+ * Returns PASSKOOP_OK (recorded), PASSKOOP_ERROR_REFUSED (the pass or the policy refuses),
+ * PASSKOOP_ERROR_INVALID_ARGUMENT (a field is wrong, or the text is not a pass),
+ * PASSKOOP_ERROR_NO_REGISTRY, PASSKOOP_ERROR_STORAGE, PASSKOOP_ERROR_NO_MEMORY or
+ * PASSKOOP_ERROR_INTERNAL. */
+PASSKOOP_WARN_UNUSED_RESULT
+int passkoop_till_record(passkoop_till* till, const char* visit_json, int64_t unix_time, const char* lang,
+                         char** json_out) PASSKOOP_NOEXCEPT;
+
+/* Downloads the bundle (If-None-Match) and adopts it if it follows the pinned state.
+ * *json_out: {"outcome": "updated"|"unchanged"|"refused"|"unreachable", "version", "detail"}.
+ * Returns PASSKOOP_OK (updated or unchanged), PASSKOOP_ERROR_BUNDLE_REJECTED (the old bundle
+ * stays), PASSKOOP_ERROR_NETWORK, or another failure status. Blocks for at most a few times the
+ * timeout. */
+PASSKOOP_WARN_UNUSED_RESULT
+int passkoop_till_refresh(passkoop_till* till, int64_t unix_time, const char* lang, char** json_out) PASSKOOP_NOEXCEPT;
+
+/* Sends the queued visits in batches, retrying with backoff; merges the server's visit counts.
+ * *json_out: {"sent", "conflicts", "rejected", "pending", "attempts", "complete", "error"}.
+ * Returns PASSKOOP_OK when the queue is empty afterwards, PASSKOOP_ERROR_NETWORK when visits
+ * remain queued (call again later), or another failure status. */
+PASSKOOP_WARN_UNUSED_RESULT
+int passkoop_till_sync(passkoop_till* till, int64_t unix_time, const char* lang, char** json_out) PASSKOOP_NOEXCEPT;
+
+/* *json_out: {"till_id", "host_coop", "registry_version", "registry_issued_at",
+ *   "registry_expires_at", "registry_stale", "registry_expired", "bundle_etag",
+ *   "last_refresh_at", "queue_length", "oldest_unsynced" (Unix seconds or null), "set_aside",
+ *   "last_sync_at", "last_sync_error", "revocations_held_back"}. */
+PASSKOOP_WARN_UNUSED_RESULT
+int passkoop_till_status(passkoop_till* till, int64_t unix_time, char** json_out) PASSKOOP_NOEXCEPT;
 
 #ifdef __cplusplus
 }

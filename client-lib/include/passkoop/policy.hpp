@@ -74,6 +74,11 @@ enum class Light { green, orange, red };
 [[nodiscard]] std::string_view to_string(Light light);
 [[nodiscard]] Light light_of(const Verification& verification, const std::optional<PolicyOutcome>& outcome);
 
+// The answer to a scan at a shop, as passkoopd's POST /v1/verify and the till give it: the object
+// of verification_json_text plus "color" (light_of) and "policy" ({decision, limit, message,
+// visits}, or null when no policy was applied), compact JSON with sorted keys.
+[[nodiscard]] std::string verdict_json_text(const Verification& verification, const std::optional<PolicyOutcome>& outcome);
+
 // A refused pass whose signature held under a key valid when it was issued: a real card, out of
 // date or revoked. Any other refusal may be a forgery, whatever member it names.
 [[nodiscard]] bool genuine_card(ResultCode code);

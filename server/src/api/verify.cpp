@@ -3,7 +3,7 @@
 #include "api/handlers.hpp"
 #include "api/problem.hpp"
 
-#include <passkoop/json_text.hpp>
+#include <passkoop/policy.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -26,25 +26,8 @@ Checked check(Services& services, const LoadedRegistry& registry, const std::str
     return c;
 }
 
-std::string checked_json_text(const Checked& c) {
-    // Written directly rather than through a json value: this is the answer to every scan.
-    std::string out = verification_json_text(c.verification);
-    out.pop_back();  // the closing brace
-    out += ",\"color\":\"";
-    out += to_string(light_of(c.verification, c.policy));
-    out += "\",\"policy\":";
-    if (c.policy) {
-        out += "{\"decision\":";
-        append_json_string(out, to_string(c.policy->decision));
-        out += ",\"limit\":" + std::to_string(c.policy->limit) + ",\"message\":";
-        append_json_string(out, message(c.policy->decision));
-        out += ",\"visits\":" + std::to_string(c.policy->visits) + "}";
-    } else {
-        out += "null";
-    }
-    out += '}';
-    return out;
-}
+// The till answers a scan with the same function: one verdict, wherever it is given.
+std::string checked_json_text(const Checked& c) { return verdict_json_text(c.verification, c.policy); }
 
 nlohmann::json checked_json(const Checked& c) { return nlohmann::json::parse(checked_json_text(c)); }
 

@@ -21,7 +21,7 @@ constexpr std::int64_t kMaxAheadSeconds = 10 * 60;
 
 // The fields of a visit (DESIGN §9): only these make two requests with one key the same visit.
 constexpr const char* kVisitFields[] = {"amount_cents", "currency", "declared", "idempotency_key", "kind", "note",
-                                        "occurred_at", "override", "pass", "ticket", "till"};
+                                        "occurred_at", "offline", "override", "pass", "ticket", "till"};
 
 std::expected<std::string, Problem> text_field(const json& body, const char* name, std::size_t max, bool required) {
     const auto it = body.find(name);
@@ -131,6 +131,13 @@ std::expected<VisitInput, Problem> read_visit_fields(const Call& call, const jso
     if (override_it != body.end() && !override_it->is_boolean())
         return std::unexpected(invalid_field("override", tr("booléen attendu", "boolean expected")));
     in.override_policy = override_it != body.end() && override_it->get<bool>();
+    const auto offline_it = body.find("offline");
+    if (offline_it != body.end() && !offline_it->is_boolean())
+        return std::unexpected(invalid_field("offline", tr("booléen attendu", "boolean expected")));
+    in.offline = offline_it != body.end() && offline_it->get<bool>();
+    // A till's offline visit says which till recorded it: its queue is what a replay is checked against.
+    if (in.offline && in.till.empty())
+        return std::unexpected(invalid_field("till", tr("une visite hors ligne nomme sa caisse", "an offline visit names its till")));
     in.cashier = call.token->name;
     return in;
 }

@@ -11,8 +11,8 @@
 namespace passkoop::server {
 
 // Every field but the pass or the declared coop: the idempotency key and the digests that make a
-// replay, kind, till, ticket, note, currency, amount, occurred_at, override, and the cashier (the
-// token's name).
+// replay, kind, till, ticket, note, currency, amount, occurred_at, override, offline (a till's
+// visit recorded without network, which then names its till), and the cashier (the token's name).
 [[nodiscard]] std::expected<VisitInput, Problem> read_visit_fields(const Call& call, const nlohmann::json& body);
 
 }  // namespace passkoop::server

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <limits>
+#include <map>
 
 namespace passkoop::server {
 
@@ -36,9 +37,11 @@ struct VisitAnswer {
     http::status status = http::status::ok;
     json row;
     std::optional<Problem> problem;
+    std::optional<std::string> visitor_key;  // of the stored row; never sent
+    std::optional<std::int64_t> visitor_visits;  // a batch row's visitor's counted visits, after the batch
 };
 
-VisitAnswer refusal(Problem problem) { return {problem.status, nullptr, std::move(problem)}; }
+VisitAnswer refusal(Problem problem) { return {problem.status, nullptr, std::move(problem), std::nullopt, std::nullopt}; }
 
 // A visit ready for the ledger, with the check of its pass (none for a declared visitor) to
 // explain a refusal.
@@ -64,9 +67,11 @@ std::expected<PreparedVisit, Problem> prepare_pass(Services& services, const Cal
     if (!pass.is_string() || pass.get_ref<const std::string&>().size() > kMaxPassTextBytes)
         return std::unexpected(invalid_field("pass", tr("texte du pass attendu", "pass text expected")));
     // The signature is checked here, on the caller's thread, at the server's clock (the till's
-    // occurred_at is only recorded); the visit count and the policy decision in the write
-    // transaction (Admission).
-    Checked c = check(services, *call.registry, pass.get<std::string>(), call.now, false);
+    // occurred_at is only recorded), except for a visit a till recorded offline: it is judged when
+    // it happened, as the till judged it. The visit count and the policy decision are made in the
+    // write transaction (Admission).
+    const std::int64_t at = in.offline ? in.occurred_at : call.now;
+    Checked c = check(services, *call.registry, pass.get<std::string>(), at, false);
     const Verification& v = c.verification;
     // Undecodable text: nothing to store even with an override, and no earlier row can match it.
     if (!v.pass)
@@ -84,7 +89,7 @@ std::expected<PreparedVisit, Problem> prepare_pass(Services& services, const Cal
     }
     // Otherwise the text may be forged: whatever member it names is no one's visit.
     const VisitorPolicy policy = host_policy_of(services, *call.registry);
-    Admission admission{v.valid(), policy, services.config.coop, *v.pass, window_start(policy, call.now)};
+    Admission admission{v.valid(), policy, services.config.coop, *v.pass, window_start(policy, at), in.offline};
     return PreparedVisit{{std::move(in), std::move(admission)}, std::move(c)};
 }
 
@@ -101,8 +106,10 @@ std::expected<PreparedVisit, Problem> prepare_visit(Services& services, const Ca
 
 VisitAnswer answer_of(const AppendResult& result, std::optional<Checked>& checked, const LoadedRegistry& registry) {
     switch (result.outcome) {
-        case AppendOutcome::created: return {http::status::created, row_json(result.row, registry), std::nullopt};
-        case AppendOutcome::replayed: return {http::status::ok, row_json(result.row, registry), std::nullopt};
+        case AppendOutcome::created:
+            return {http::status::created, row_json(result.row, registry), std::nullopt, result.row.visitor_key, std::nullopt};
+        case AppendOutcome::replayed:
+            return {http::status::ok, row_json(result.row, registry), std::nullopt, result.row.visitor_key, std::nullopt};
         case AppendOutcome::conflict:
             return refusal({http::status::conflict, "idempotency_conflict",
                             tr("Clé d'idempotence déjà utilisée pour une autre visite", "Idempotency key already used for another visit"),
@@ -126,6 +133,8 @@ Response batch_response(const std::vector<VisitAnswer>& answers) {
     json results = json::array();
     for (const VisitAnswer& a : answers) {
         if (a.problem) results.push_back({{"status", static_cast<int>(a.status)}, {"problem", a.problem->fields()}});
+        else if (a.visitor_visits)
+            results.push_back({{"status", static_cast<int>(a.status)}, {"row", a.row}, {"visitor_visits", *a.visitor_visits}});
         else results.push_back({{"status", static_cast<int>(a.status)}, {"row", a.row}});
     }
     return json_response(http::status::ok, {{"results", results}});
@@ -141,10 +150,15 @@ void record(Services& services, Call& call, std::vector<json> visits, bool batch
         std::vector<std::size_t> positions;  // of the rows sent to the ledger
         std::vector<std::optional<Checked>> checks;
         std::shared_ptr<const LoadedRegistry> registry;
+        std::int64_t window_start = 0;   // of the host policy now, for a batch's visitor counts
+        std::int64_t counted_up_to = 0;  // visits_to_count() of that policy
     };
     auto pending = std::make_shared<Pending>();
     pending->answers.resize(visits.size());
     pending->registry = call.registry;
+    const VisitorPolicy policy = host_policy_of(services, *call.registry);
+    pending->window_start = window_start(policy, call.now);
+    pending->counted_up_to = visits_to_count(policy);
     std::vector<AppendRequest> requests;
     for (std::size_t i = 0; i < visits.size(); ++i) {
         auto prepared = prepare_visit(services, call, visits[i]);
@@ -160,13 +174,25 @@ void record(Services& services, Call& call, std::vector<json> visits, bool batch
         reply(batch ? batch_response(answers) : single_response(answers.front()));
     };
     if (requests.empty()) return respond(pending->answers);
-    services.ledger.append_async(std::move(requests), [pending, lang = call.lang, respond = std::move(respond)](
+    Ledger& ledger = services.ledger;
+    services.ledger.append_async(std::move(requests), [pending, batch, &ledger, lang = call.lang, respond = std::move(respond)](
                                                           std::vector<AppendResult> results, std::exception_ptr error) {
         ThreadLanguage language(lang);
         try {
             if (error) std::rethrow_exception(error);
             for (std::size_t k = 0; k < results.size(); ++k)
                 pending->answers[pending->positions[k]] = answer_of(results[k], pending->checks[k], *pending->registry);
+            // A till syncing its queue learns each visitor's count across every till, now that
+            // the batch is committed: its next offline decisions start from there.
+            if (batch) {
+                std::map<std::string, std::int64_t> counted;
+                for (VisitAnswer& a : pending->answers) {
+                    if (!a.visitor_key || a.problem) continue;
+                    auto [it, fresh] = counted.try_emplace(*a.visitor_key, 0);
+                    if (fresh) it->second = ledger.count_visits(*a.visitor_key, pending->window_start, pending->counted_up_to);
+                    a.visitor_visits = it->second;
+                }
+            }
         } catch (const std::exception&) {
             for (const std::size_t k : pending->positions) pending->answers[k] = refusal(internal_error());
         }

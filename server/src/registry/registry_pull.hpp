@@ -1,4 +1,4 @@
-// Pulls the registry bundle from an http:// URL (a coop's mirror, any static host), asking
+// Pulls the registry bundle from an http:// or https:// URL (a coop's mirror, any static host), asking
 // with If-None-Match so an unchanged bundle costs one small request.
 #pragma once
 

@@ -27,12 +27,14 @@ struct Admitted {
 
 // Applies an admission to a new row, counting on the write connection: the rows appended before it
 // in the same transaction count too. Sets the row's decision when the policy decided, refused or not.
+// A visit recorded offline is admitted whatever the decision: it has happened, and another till's
+// visits of the same person, unknown to the till that admitted it, may have passed the limit.
 Admitted admit_row(Database& db, const Admission& a, VisitInput& row) {
-    if (!a.pass_valid) return {row.override_policy, std::nullopt};
+    if (!a.pass_valid) return {row.override_policy || a.record_anyway, std::nullopt};
     const PolicyOutcome outcome =
         decide(a.policy, a.host_coop, a.pass, rows::count_visits_on(db, row.visitor_key.value_or(""), a.window_start, visits_to_count(a.policy)));
     row.decision = std::string(to_string(outcome.decision));
-    return {admit(outcome, row.kind, row.override_policy), outcome};
+    return {admit(outcome, row.kind, row.override_policy) || a.record_anyway, outcome};
 }
 
 }  // namespace

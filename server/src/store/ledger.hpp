@@ -50,6 +50,10 @@ struct VisitInput {
     // Another digest of the same request that a stored row may carry (the form earlier versions
     // stored): matching it is a replay too. Never stored.
     std::optional<Hash256> earlier_request_digest;
+    // Recorded by a till while it was offline: the purchase has happened. Never stored as such:
+    // such a row keeps the server's own decision, even one that refuses (limit_reached, revoked…),
+    // without an override.
+    bool offline = false;
 };
 
 struct VisitRow : VisitInput {
@@ -78,6 +82,8 @@ struct Admission {
     std::uint16_t host_coop = 0;
     Pass pass;                     // a valid pass: its coop and kind decide
     std::int64_t window_start = 0;  // visits since then count (row.visitor_key's)
+    // A visit a till recorded offline: stored whatever the decision, which the row keeps.
+    bool record_anyway = false;
 };
 
 // One row to append; without an admission (a declared visitor) it is recorded as given.

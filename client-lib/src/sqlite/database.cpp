@@ -1,11 +1,11 @@
-#include "store/database.hpp"
+#include "sqlite/database.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <mutex>
 
-namespace passkoop::server {
+namespace passkoop {
 
 namespace {
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -135,4 +135,4 @@ void Transaction::commit() {
     done_ = true;
 }
 
-}  // namespace passkoop::server
+}  // namespace passkoop
