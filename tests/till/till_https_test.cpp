@@ -162,3 +162,44 @@ TEST_CASE("till refresh over HTTPS trusts the shop's CA only, and refuses a roll
     REQUIRE(till.sync(unix_now()).complete);
     check_exactly_once(shop.db, queued, {&till});
 }
+
+TEST_CASE("till syncs to a passkoopd serving HTTPS with the shop's CA, and not past a certificate of another CA") {
+    TillShop shop;
+    make_ca_and_server("shop-ca", shop.dir.path);
+    make_ca_and_server("other-ca", shop.dir.path);
+    auto serve_with = [&](const std::string& ca) {
+        return std::make_unique<ServerProcess>(
+            std::vector<std::string>{"serve", "--registry", shop.bundle.string(), "--coop", std::to_string(shop.host), "--db",
+                                     shop.db.string(), "--purge-every-hours", "0", "--tls-cert",
+                                     (shop.dir / (ca + "-server.pem")).string(), "--tls-key", (shop.dir / (ca + "-server.key")).string()},
+            shop.dir / ("server-" + ca + ".log"));
+    };
+    auto options = shop.till_options("caisse-1", "");
+    options.ca_file = (shop.dir / "shop-ca.pem").string();
+    Till till(options);
+    REQUIRE(till.adopt_bundle(read_file(shop.bundle), unix_now()).has_value());
+    const std::set<std::string> queued = {record_ok(till, purchase_of(shop.net.pass(7, 601))),
+                                          record_ok(till, purchase_of(shop.net.pass(12, 602)))};
+
+    // A server whose certificate another CA signed (a wrong machine on the shop's network): nothing sent.
+    {
+        auto impostor = serve_with("other-ca");
+        auto wrong = options;
+        wrong.server_url = "https://127.0.0.1:" + std::to_string(impostor->port());
+        Till same_file(wrong);
+        const SyncResult refused = same_file.sync(unix_now());
+        CHECK_FALSE(refused.complete);
+        CHECK(refused.error.find("certificate verify failed") != std::string::npos);
+        CHECK(same_file.status(unix_now()).queue_length == 2);
+        CHECK(ledger_keys(shop.db).empty());
+    }
+    auto server = serve_with("shop-ca");
+    auto right = options;
+    right.server_url = "https://127.0.0.1:" + std::to_string(server->port());
+    Till synced(right);
+    const SyncResult done = synced.sync(unix_now());
+    INFO(done.error);
+    REQUIRE(done.complete);
+    CHECK(done.sent == 2);
+    check_exactly_once(shop.db, queued, {&synced});
+}
