@@ -32,6 +32,9 @@ std::string json_problem_text(JsonProblem problem) {
 }
 
 std::expected<nlohmann::json, JsonProblem> parse_json_bounded(std::string_view text, std::size_t max_depth) {
+    // nlohmann's lexer takes a NUL byte for the end of the input and would accept "{}\0" followed by
+    // anything; JSON text never holds a raw NUL (inside strings it must be escaped).
+    if (text.find('\0') != std::string_view::npos) return std::unexpected(JsonProblem::invalid);
     if (json_nesting_depth(text, max_depth) > max_depth) return std::unexpected(JsonProblem::too_deep);
     nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
     if (doc.is_discarded()) return std::unexpected(JsonProblem::invalid);

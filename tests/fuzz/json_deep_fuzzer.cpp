@@ -113,7 +113,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string doc = build(as_view(data + 1, size - 1));
 
     DepthCounter counter;
-    if (json::sax_parse(doc, &counter)) PK_FUZZ_CHECK(json_nesting_depth(doc, SIZE_MAX) == counter.deepest);
+    // nlohmann stops at a NUL byte as at the end of the input: parse_json_bounded refuses such text.
+    if (doc.find('\0') != std::string::npos) PK_FUZZ_CHECK(!parse_json_bounded(doc));
+    else if (json::sax_parse(doc, &counter)) PK_FUZZ_CHECK(json_nesting_depth(doc, SIZE_MAX) == counter.deepest);
     if (const auto parsed = parse_json_bounded(doc)) PK_FUZZ_CHECK(json_nesting_depth(doc) <= kMaxJsonDepth);
 
     const auto& net = network();

@@ -217,6 +217,8 @@ TEST_CASE("untrusted JSON depth is measured as the lexer reads strings") {
     CHECK(parse_json_bounded(nested_arrays(kMaxJsonDepth)).has_value());
     CHECK(parse_json_bounded(nested_arrays(kMaxJsonDepth + 1)).error() == JsonProblem::too_deep);
     CHECK(parse_json_bounded("[1,").error() == JsonProblem::invalid);
+    // nlohmann alone reads up to a NUL byte and ignores the rest.
+    CHECK(parse_json_bounded(std::string_view("{\"a\":1}\0garbage", 15)).error() == JsonProblem::invalid);
     // A tree built in memory rather than parsed is still walked to a bounded depth only.
     json deep = json::array();
     for (int i = 0; i < 10000; ++i) deep = json::array({std::move(deep)});
