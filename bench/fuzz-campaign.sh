@@ -10,6 +10,8 @@
 # OUT_DIR/<target>/artifacts and the log in OUT_DIR/<target>/log; the others go on.
 # Usage: bench/fuzz-campaign.sh BUILD_DIR [EXECUTIONS] [JOBS] [OUT_DIR]
 #        bench/fuzz-campaign.sh --totals OUT_DIR      executions and time per target so far
+#        bench/fuzz-campaign.sh --stop OUT_DIR        end the chunks under way now, counted
+#   TARGETS="bundle c_api" limits the campaign to those targets (default: all of targets.txt).
 #   BUILD_DIR as for tests/fuzz/run.sh (CXX=clang++-16, -DPASSKOOP_BUILD_FUZZERS=ON).
 #   e.g. nice -n 19 bench/fuzz-campaign.sh build-campaign 10000000 2
 # To fold what a campaign found into the committed seeds, minimised and kept small:
@@ -34,6 +36,15 @@ if [ "${1:-}" = --totals ]; then
     totals "$2"
     exit
 fi
+# libFuzzer ends its run on SIGUSR1 as at the end of its time, final statistics printed, so the
+# chunk's executions reach the ledger; the stop file keeps the workers from starting another.
+if [ "${1:-}" = --stop ]; then
+    [ $# -eq 2 ] && [ -d "$2" ] || { echo "usage: $0 --stop OUT_DIR" >&2; exit 2; }
+    dir=$(cd "$2" && pwd)
+    touch "$dir/stop"
+    pkill -USR1 -f -- "-artifact_prefix=$dir/" || true
+    exit 0
+fi
 if [ $# -lt 1 ]; then
     echo "usage: $0 BUILD_DIR [EXECUTIONS] [JOBS] [OUT_DIR]" >&2
     exit 2
@@ -45,6 +56,7 @@ out=$(mkdir -p "${4:-$build/fuzz-campaign}" && cd "${4:-$build/fuzz-campaign}" &
 chunk=${CHUNK:-1800}
 ledger=$out/ledger.tsv
 touch "$ledger"
+rm -f "$out/stop"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -54,7 +66,7 @@ done_so_far() { awk -F"\t" -v t="$1" '$1 == t { runs += $2 } END { printf "%d", 
 run_chunk() {
     local target=$1 max_len=$2 dict=$3
     local dir=$out/$target binary=$build/tests/fuzz/${target}_fuzzer
-    [ -e "$dir/failed" ] && return 1
+    [ -e "$dir/failed" ] || [ -e "$out/stop" ] && return 1
     local remaining=$(( goal - $(done_so_far "$target") ))
     [ $remaining -le 0 ] && return 1
     mkdir -p "$dir/corpus" "$dir/artifacts"
@@ -85,6 +97,7 @@ worker() {
     local k=$1 targets=() lens=() dicts=() i=0 target max_len dict rest
     while read -r target max_len dict rest; do
         case $target in '#'*|'') continue ;; esac
+        [ -n "${TARGETS:-}" ] && [[ " $TARGETS " != *" $target "* ]] && continue
         if [ $((i % jobs)) -eq "$k" ]; then targets+=("$target") lens+=("$max_len") dicts+=("$dict"); fi
         i=$((i + 1))
     done <"$fuzz/targets.txt"
