@@ -240,6 +240,38 @@ TEST_CASE("api repeated authentication failures block further failures of the ad
     CHECK(status_of(f.get("/healthz")) == 200);
 }
 
+TEST_CASE("auth limiter: an IPv6 /64 is one client, and a full table never unblocks anyone") {
+    CHECK(limiter_client("2001:db8:1:2:aaaa:bbbb:cccc:dddd") == "2001:db8:1:2::/64");
+    CHECK(limiter_client("192.0.2.7") == "192.0.2.7");
+    CHECK(limiter_client("::ffff:192.0.2.7") == "::ffff:192.0.2.7");
+    CHECK(limiter_client("not an address") == "not an address");
+
+    const std::int64_t minute_start = 1'800'000'000 / 60 * 60;
+    AuthLimiter limiter(2);
+    // Two failures from one /64, from different addresses, block the whole /64.
+    limiter.failed("2001:db8::1", minute_start);
+    limiter.failed("2001:db8::ffff:2", minute_start + 1);
+    CHECK(limiter.blocked("2001:db8::3", minute_start + 2));
+    CHECK_FALSE(limiter.blocked("2001:db8:0:1::3", minute_start + 2));
+    limiter.failed("192.0.2.7", minute_start);
+    limiter.failed("192.0.2.7", minute_start);
+    CHECK(limiter.blocked("192.0.2.7", minute_start + 3));
+
+    // An attacker fails once from each of many other addresses in the same minute: the table
+    // fills, newcomers go uncounted, and the clients already blocked stay blocked.
+    for (std::size_t i = 0; i < AuthLimiter::kMaxTracked + 50; ++i)
+        limiter.failed("10." + std::to_string(i >> 16 & 255) + "." + std::to_string(i >> 8 & 255) + "." +
+                           std::to_string(i & 255),
+                       minute_start + 4);
+    CHECK(limiter.blocked("192.0.2.7", minute_start + 5));
+    CHECK(limiter.blocked("2001:db8::9", minute_start + 5));
+    // The next minute, the old windows are forgotten to make room and counting starts again.
+    limiter.failed("198.51.100.1", minute_start + 60);
+    limiter.failed("198.51.100.1", minute_start + 61);
+    CHECK(limiter.blocked("198.51.100.1", minute_start + 62));
+    CHECK_FALSE(limiter.blocked("192.0.2.7", minute_start + 62));
+}
+
 TEST_CASE("api verify returns the verification object and the policy") {
     ApiFixture f;
     const Response r = f.verify(f.net.pass(12, 42));

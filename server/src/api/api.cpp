@@ -4,6 +4,9 @@
 
 #include <passkoop/dates.hpp>
 
+#include <boost/asio/ip/address_v6.hpp>
+
+#include <algorithm>
 #include <future>
 
 namespace passkoop::server {
@@ -22,18 +25,38 @@ void add_security_headers(Response& response) {
         response.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
 }
 
+std::string limiter_client(const std::string& address) {
+    boost::system::error_code error;
+    const auto parsed = boost::asio::ip::make_address_v6(address, error);
+    if (error || parsed.is_v4_mapped()) return address;
+    auto bytes = parsed.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), std::uint8_t{0});
+    return boost::asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
 bool AuthLimiter::blocked(const std::string& address, std::int64_t now) {
     std::lock_guard lock(mutex_);
-    const auto it = windows_.find(address);
+    const auto it = windows_.find(limiter_client(address));
     return it != windows_.end() && it->second.minute == now / 60 && it->second.failures >= per_minute_;
 }
 
 void AuthLimiter::failed(const std::string& address, std::int64_t now) {
+    const std::string client = limiter_client(address);
+    const std::int64_t minute = now / 60;
     std::lock_guard lock(mutex_);
-    // Bounded memory: forget every address when too many are tracked.
-    if (windows_.size() > 10000) windows_.clear();
-    Window& w = windows_[address];
-    if (w.minute != now / 60) w = {now / 60, 0};
+    if (windows_.size() >= kMaxTracked && !windows_.contains(client)) {
+        // Forget the clients of earlier minutes: they block nothing. Never the blocked ones of this
+        // minute (forgetting everyone would unblock an attacker who fails from many addresses);
+        // when this minute alone fills the table, newcomers go uncounted until the next minute.
+        if (full_minute_ == minute) return;
+        std::erase_if(windows_, [minute](const auto& entry) { return entry.second.minute != minute; });
+        if (windows_.size() >= kMaxTracked) {
+            full_minute_ = minute;
+            return;
+        }
+    }
+    Window& w = windows_[client];
+    if (w.minute != minute) w = {minute, 0};
     ++w.failures;
 }
 

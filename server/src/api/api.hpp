@@ -18,10 +18,14 @@ namespace passkoop::server {
 // overlaid by another site), no Referer; answers that are data get a CSP allowing nothing.
 void add_security_headers(Response& response);
 
-// Counts failed authentications per client address in clock-minute windows. Past the limit,
-// the address's further failures get 429 until the minute ends; a valid token is never refused.
+// Counts failed authentications per client in clock-minute windows. Past the limit, the client's
+// further failures get 429 until the minute ends; a valid token is never refused. A client is an
+// IPv4 address or an IPv6 /64 (one subscriber's network: its own addresses are one client).
 class AuthLimiter {
 public:
+    // Memory bound: at most this many clients are tracked.
+    static constexpr std::size_t kMaxTracked = 10000;
+
     explicit AuthLimiter(int per_minute) : per_minute_(per_minute) {}
     [[nodiscard]] bool blocked(const std::string& address, std::int64_t now);
     void failed(const std::string& address, std::int64_t now);
@@ -34,7 +38,11 @@ private:
     int per_minute_;
     std::mutex mutex_;
     std::map<std::string, Window> windows_;
+    std::int64_t full_minute_ = -1;  // the minute in which kMaxTracked clients failed
 };
+
+// The client an address belongs to for the AuthLimiter: the IPv6 /64, otherwise the address.
+std::string limiter_client(const std::string& address);
 
 class Api {
 public:
