@@ -176,3 +176,19 @@ TEST_CASE("card refuses a text that is not a pass and an unknown format") {
     CHECK(r.code == 2);
     CHECK(r.err.find("--format") != std::string::npos);
 }
+
+TEST_CASE("card text too long is shortened by whole characters to the longest prefix that fits") {
+    // One unit of width per character (not per byte), so the expected cuts are plain to read.
+    const auto characters = [](const std::string& text) {
+        double n = 0;
+        for (const unsigned char c : text) n += (c & 0xC0) != 0x80;
+        return n;
+    };
+    CHECK(passkoop::cards::shortened_to_fit("abcdefg", characters, 5) == "abcd\u2026");
+    CHECK(passkoop::cards::shortened_to_fit("abcdefgh", characters, 5) == "abcd\u2026");
+    CHECK(passkoop::cards::shortened_to_fit("\u00e9\u00e8\u00ea\u00eb\u00e0\u00e2", characters, 4) ==
+          "\u00e9\u00e8\u00ea\u2026");
+    CHECK(passkoop::cards::shortened_to_fit("ab\u00e9cdef", characters, 4) == "ab\u00e9\u2026");
+    CHECK(passkoop::cards::shortened_to_fit("Jean Pierre", characters, 6) == "Jean\u2026");
+    CHECK(passkoop::cards::shortened_to_fit("abc", characters, 0.5) == "\u2026");
+}

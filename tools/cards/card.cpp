@@ -82,22 +82,13 @@ double text_width(const std::string& text, bool bold, double size) {
     return e.x_advance * size / 100;
 }
 
-// Drops whole UTF-8 characters from the end until `text` + "…" fits.
-std::string shortened(std::string text, bool bold, double size, double max_width) {
-    while (!text.empty() && text_width(text + "\u2026", bold, size) > max_width) {
-        do text.pop_back();
-        while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80);
-        if (!text.empty()) text.pop_back();
-    }
-    return text + "\u2026";
-}
-
 // A line shrunk from `size` down to `min_size` to fit, then shortened if it still does not.
 Text fitted(double x, double y, double size, double min_size, bool bold, Ink ink, std::string text, double max_width) {
     const double w = text_width(text, bold, size);
     // Glyph advances do not scale exactly with the size: aim a little under the width.
     if (w > max_width) size = std::max(min_size, size * max_width / w * 0.97);
-    if (text_width(text, bold, size) > max_width) text = shortened(std::move(text), bold, size, max_width);
+    if (text_width(text, bold, size) > max_width)
+        text = shortened_to_fit(std::move(text), [&](const std::string& t) { return text_width(t, bold, size); }, max_width);
     return {x, y, size, bold, ink, std::move(text)};
 }
 
@@ -231,6 +222,17 @@ std::string svg_qr_path(const QrMatrix& qr, double x0, double y0, double module)
 }
 
 }  // namespace
+
+std::string shortened_to_fit(std::string text, const std::function<double(const std::string&)>& width,
+                             double max_width) {
+    while (!text.empty() && width(text + "\u2026") > max_width) {
+        // One whole character: its continuation bytes, then its first byte.
+        while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();
+        if (!text.empty()) text.pop_back();
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();  // "Jean…", not "Jean …"
+    return text + "\u2026";
+}
 
 std::string card_svg(const CardInfo& card) {
     const Layout l = layout_card(card);

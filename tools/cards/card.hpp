@@ -7,6 +7,7 @@
 #include "qr.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,11 @@ struct CardInfo {
 };
 
 // Throw std::invalid_argument if the pass text is not PK+digits, std::runtime_error if cairo fails.
+// Drops whole UTF-8 characters from the end of `text` until it, followed by "…", is at most
+// `max_width` wide as measured by `width`; returns it followed by "…". (Card text that does not
+// fit even at its smallest size.)
+std::string shortened_to_fit(std::string text, const std::function<double(const std::string&)>& width, double max_width);
+
 std::string card_svg(const CardInfo& card);
 std::string card_png(const CardInfo& card, double pixels_per_mm = 8.0);  // 203 dpi
 std::string card_pdf(const CardInfo& card);  // one page of exactly the card's size
