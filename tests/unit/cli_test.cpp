@@ -948,20 +948,25 @@ TEST_CASE("cli registry show and verify warn from 30 days before expiry, then st
                               format_day_fr(day_of(expires + 90 * 86400));
     CHECK(contains(show(expiry_day + 1), stale));
     CHECK(contains(show(day_of(expires + 90 * 86400)), stale));
-    CHECK(contains(ok({"registry", "verify", g.p("v1.json"), "--at", at(expiry_day + 1)}).out, stale));
+    // Still accepted by the tills, but an expired version is not to be published.
+    const CliRun verify_stale = expect_cli(1, {"registry", "verify", g.p("v1.json"), "--at", at(expiry_day + 1)});
+    CHECK(contains(verify_stale.out, stale));
+    CHECK(contains(verify_stale.out, "✘ pas publiable : cette version a expiré"));
+    CHECK_FALSE(contains(verify_stale.out, "✔ publiable"));
+    expect_cli(1, {"registry", "verify", g.p("bundle-v1.json"), "--at", at(expiry_day + 1)});
     CHECK(contains(ok({"--lang", "en", "registry", "show", g.p("v1.json"), "--at", at(expiry_day + 1)}).out,
                    "! Registry not updated since " + format_day(day_of(issued)) + ": expired on " + format_day(expiry_day)));
     const std::string text = issue(g.dir / "coop12.key", 12, 4242, {"--days", "1000"});
     ok({"verify", "--registry", g.p("bundle-v1.json"), "--at", at(day_of(expires + 90 * 86400)), text});
 
-    // After the grace: refused, and verify says the version cannot be published.
+    // After the grace: refused by the tills.
     const std::int64_t refused_day = day_of(expires + 90 * 86400) + 1;
     const std::string refused = "✘ Registre expiré le " + format_day_fr(expiry_day) + ", tolérance finie le " +
                                 format_day_fr(day_of(expires + 90 * 86400)) + " : les caisses refusent tous les passes";
     CHECK(contains(show(refused_day), refused));
     const CliRun verify_refused = expect_cli(1, {"registry", "verify", g.p("v1.json"), "--at", at(refused_day)});
     CHECK(contains(verify_refused.out, refused));
-    CHECK(contains(verify_refused.out, "✘ pas encore publiable"));
+    CHECK(contains(verify_refused.out, "✘ pas publiable : cette version a expiré"));
     expect_cli(1, {"registry", "verify", g.p("bundle-v1.json"), "--at", at(refused_day)});
     expect_cli(1, {"verify", "--registry", g.p("bundle-v1.json"), "--at", at(refused_day), text});
     // A shorter grace refuses sooner.

@@ -50,9 +50,7 @@ bool print_freshness(const Registry& reg, std::int64_t now, std::int64_t grace_d
                   << tr(", tolérance finie le ", ", grace over on ") << date_fr(day_of(end_of_grace))
                   << tr(" : les caisses refusent tous les passes (registry_expired). Renouvelez-le : passkoop registry renew\n",
                         ": tills refuse every pass (registry_expired). Renew it: passkoop registry renew\n");
-        return false;
-    }
-    if (now > reg.expires_at) {
+    } else if (now > reg.expires_at) {
         std::cout << "  ! " << message(Warning::registry_stale, reg.issued_at) << tr(" : expiré le ", ": expired on ")
                   << date_fr(day_of(reg.expires_at)) << tr(" ; les caisses refuseront tous les passes après le ", "; tills will refuse every pass after ")
                   << date_fr(day_of(end_of_grace)) << tr(". Renouvelez-le : passkoop registry renew\n", ". Renew it: passkoop registry renew\n");
@@ -63,7 +61,7 @@ bool print_freshness(const Registry& reg, std::int64_t now, std::int64_t grace_d
                   << tr(" : renouvelez-le maintenant (passkoop registry renew, puis chaque admin signe)\n",
                         ": renew it now (passkoop registry renew, then each admin signs)\n");
     }
-    return true;
+    return now <= reg.expires_at;
 }
 
 Registry read_registry(const std::string& path, const Envelope& env) {

@@ -122,9 +122,13 @@ int registry_verify(const Argv& argv) {
         ok = ok && accepted.has_value();
     }
     print_validity(reg, grace_days);
-    ok = print_freshness(reg, now, grace_days) && ok;
-    std::cout << (ok ? tr("✔ publiable\n", "✔ ready to publish\n") : tr("✘ pas encore publiable\n", "✘ not publishable yet\n"));
-    return ok ? kExitOk : kExitInvalid;
+    const bool fresh = print_freshness(reg, now, grace_days);
+    if (!ok) std::cout << tr("✘ pas encore publiable\n", "✘ not publishable yet\n");
+    else if (!fresh)
+        std::cout << tr("✘ pas publiable : cette version a expiré ; préparez-en une nouvelle (passkoop registry renew)\n",
+                        "✘ not publishable: this version has expired; prepare a new one (passkoop registry renew)\n");
+    else std::cout << tr("✔ publiable\n", "✔ ready to publish\n");
+    return ok && fresh ? kExitOk : kExitInvalid;
 }
 
 constexpr Help kShowHelp{

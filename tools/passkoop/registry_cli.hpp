@@ -29,7 +29,8 @@ std::int64_t grace_days_of(const Args& args);
 void print_validity(const Registry& reg, std::int64_t grace_days);
 // What the tills make of this version at `now` (DESIGN §5): nothing to say, renew soon, stale
 // (passes still accepted, with a warning), or expired past the grace (every pass refused).
-// Returns false only in the last case.
+// Returns whether the version is still valid (not past expires_at): an expired version is not
+// to be published, even while the tills' grace still accepts it.
 bool print_freshness(const Registry& reg, std::int64_t now, std::int64_t grace_days);
 
 Registry read_registry(const std::string& path, const Envelope& env);
