@@ -202,7 +202,7 @@ def test_import(cli):
         "~ n° 62 la-louve : site web : (vide) → « https://cooplalouve.fr/ »",
         "~ n° 62 la-louve : position : 48.890000, 2.350000 → 48.894440, 2.353060",
         "= n° 70 coop-absente : absente de l'annuaire, laissée telle quelle",
-        "+ n° 71 ti-coop-gen-ve : Ti Coop Genève — Genève, CH, groupement d'achat, 46.204400, 6.143200",
+        "+ n° 71 ti-coop-geneve : Ti Coop Genève — Genève, CH, groupement d'achat, 46.204400, 6.143200",
         "1 coop(s) ajoutée(s), 2 modifiée(s) (dont 1 renommée(s)), 1 inchangée(s), 1 absente(s) de l'annuaire ; "
         "clés et politiques d'accueil inchangées",
         "Rien n'est écrit : relancez avec --apply pour appliquer ces changements.",
@@ -223,7 +223,7 @@ def test_import(cli):
     check(renamed["name"] == "Cafoutch" and renamed["number"] == 5, f"renamed coop keeps its number and slug: {renamed}")
     check(after["coop-absente"] == before["coop-absente"], "a coop absent from the directory is left as it is")
     check(after["nice-coop"] == before["nice-coop"], "an unchanged coop is unchanged")
-    added = after["ti-coop-gen-ve"]
+    added = after["ti-coop-geneve"]
     check((added["number"], added["country"], added["department"], added["stage"]) == (71, "CH", "", 3), f"added: {added}")
     check(added["keys"] == [] and added["policy"]["welcomes_visitors"] is False, f"an added coop has no key and welcomes no one yet: {added}")
 

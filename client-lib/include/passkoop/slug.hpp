@@ -6,8 +6,8 @@
 
 namespace passkoop {
 
-// Lowercase ASCII letters and digits joined by '-' ("Les 400 Coop" → "les-400-coop"); "coop" when
-// nothing is left.
+// Lowercase ASCII letters and digits joined by '-', accented Latin letters written without their
+// accent ("Épicerie Coopérative 400" → "epicerie-cooperative-400"); "coop" when nothing is left.
 std::string slugify(std::string_view name);
 
 }  // namespace passkoop
