@@ -195,6 +195,19 @@ std::string format_micro_degrees(std::int64_t micro_degrees) {
     return (negative ? "-" : "") + std::to_string(magnitude / 1000000) + "." + fraction;
 }
 
+std::optional<MapPlace> place_from_map_department(std::string_view department) {
+    const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (department.empty() || department == "FR") return MapPlace{"FR", ""};
+    if (department == "IE_N") return MapPlace{"GB", ""};  // the map's code for Northern Ireland
+    if (department.size() == 2 && upper(department[0]) && upper(department[1])) return MapPlace{std::string(department), ""};
+    // "01".."95", "2A", "2B", "971".."976"
+    if (department.size() <= 3 && digit(department[0]) &&
+        std::all_of(department.begin(), department.end(), [&](char c) { return digit(c) || c == 'A' || c == 'B'; }))
+        return MapPlace{"FR", std::string(department)};
+    return std::nullopt;
+}
+
 std::optional<std::int64_t> parse_decimal_degrees(std::string_view text) {
     const bool negative = text.starts_with('-');
     if (negative) text.remove_prefix(1);

@@ -151,3 +151,21 @@ TEST_CASE("directory page escapes the registry's text and links only web address
     CHECK(page.find("<link rel=\"icon\" href=\"data:,\">") != std::string::npos);
     CHECK(page.find("url(") == std::string::npos);
 }
+
+TEST_CASE("the public map's department field places a coop in France or abroad") {
+    const auto place = [](std::string_view department) {
+        const auto p = place_from_map_department(department);
+        return p ? p->country + "|" + p->department : std::string("refused");
+    };
+    CHECK(place("34") == "FR|34");
+    CHECK(place("2A") == "FR|2A");
+    CHECK(place("974") == "FR|974");
+    CHECK(place("") == "FR|");
+    CHECK(place("FR") == "FR|");
+    CHECK(place("BE") == "BE|");
+    CHECK(place("IE_N") == "GB|");
+    CHECK(place("be") == "refused");
+    CHECK(place("3400") == "refused");
+    CHECK(place("A1") == "refused");
+    CHECK(place("Hérault") == "refused");
+}

@@ -73,20 +73,10 @@ std::optional<std::int64_t> coordinate_of(const json& entry, const char* name, s
 
 // The public map writes the department code, or a country code for coops abroad.
 void place(Entry& e, const std::string& department, const std::string& country, const std::string& where) {
-    const bool letters = !department.empty() && std::all_of(department.begin(), department.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-    if (department.empty() || department == "FR") {
-        e.country = "FR";
-    } else if (department == "IE_N") {
-        e.country = "GB";  // the map's code for Northern Ireland
-    } else if (letters && department.size() == 2) {
-        e.country = department;
-    } else if (department.size() <= 3 && std::isdigit(static_cast<unsigned char>(department[0])) &&
-               std::all_of(department.begin(), department.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == 'A' || c == 'B'; })) {
-        e.country = "FR";
-        e.department = department;
-    } else {
-        refuse(where, tr("département inconnu : ", "unknown department: ") + printable(department));
-    }
+    const auto placed = place_from_map_department(department);
+    if (!placed) refuse(where, tr("département inconnu : ", "unknown department: ") + printable(department));
+    e.country = placed->country;
+    e.department = placed->department;
     if (!country.empty()) {
         if (country.size() != 2 || !std::isupper(static_cast<unsigned char>(country[0])) || !std::isupper(static_cast<unsigned char>(country[1])))
             refuse(where, tr("« country » : code pays à deux lettres attendu", "« country »: a two-letter country code expected"));

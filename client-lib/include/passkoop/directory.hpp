@@ -27,6 +27,15 @@ std::string format_micro_degrees(std::int64_t micro_degrees);
 // '.' followed by digits (no exponent), or beyond ±180 degrees.
 [[nodiscard]] std::optional<std::int64_t> parse_decimal_degrees(std::string_view text);
 
+// Where the public map places a coop. Its "department" holds a French department code ("34",
+// "2A", "971"), or for a coop abroad a country code ("BE", "CH"; "IE_N" for Northern Ireland, so
+// GB). Empty or "FR": France without a department. Nullopt for anything else.
+struct MapPlace {
+    std::string country;     // ISO 3166 alpha-2
+    std::string department;  // French departments only
+};
+[[nodiscard]] std::optional<MapPlace> place_from_map_department(std::string_view department);
+
 // How a coop welcomes visitors, in one sentence for a traveller (no final period): the admins'
 // note when there is one (their own words, e.g. "Pass d'essai de 60 jours sur inscription"), else
 // from the policy: "N'accueille pas de visiteurs", "3 achats d'essai", or "Accueille les membres

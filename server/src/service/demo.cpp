@@ -10,6 +10,7 @@
 #include <passkoop/policy.hpp>
 #include <passkoop/bundle.hpp>
 #include <passkoop/dates.hpp>
+#include <passkoop/directory.hpp>
 #include <passkoop/files.hpp>
 #include <passkoop/keyfile.hpp>
 #include <passkoop/pass.hpp>
@@ -65,9 +66,10 @@ Coop directory_coop(const json& entry, std::uint16_t number, const SigningKey& k
     c.slug = slugify(c.name) + "-" + std::to_string(c.number);
     c.city = entry.value("city", json("")).is_string() ? entry["city"].get<std::string>() : "";
     const std::string dept = entry.value("department", json("")).is_string() ? entry["department"].get<std::string>() : "";
-    const bool foreign = dept.size() == 2 && std::isalpha(static_cast<unsigned char>(dept[0]));
-    c.department = foreign ? "" : dept;
-    c.country = foreign ? dept : "FR";
+    const auto placed = place_from_map_department(dept);
+    if (!placed) throw std::runtime_error("demo: unknown department in the directory: " + dept);
+    c.country = placed->country;
+    c.department = placed->department;
     c.stage = entry.value("stage", 1);
     c.website = entry.value("website", json("")).is_string() ? entry["website"].get<std::string>() : "";
     if (entry["latitude"].is_number() && entry["longitude"].is_number()) {
