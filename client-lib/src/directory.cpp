@@ -96,24 +96,9 @@ std::string department_order(const std::string& code) {
     return std::string(number.size() < 3 ? 3 - number.size() : 0, '0') + number + code.substr(digits);
 }
 
-std::string html_escape(std::string_view text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 // Registry text shown to people: printable characters only (a signed registry may still carry
 // what a careless admin pasted).
-std::string shown(std::string_view text) { return html_escape(printable(text)); }
+std::string shown(std::string_view text) { return markup_escaped(printable(text)); }
 
 // Sorting key for names and countries: case and Latin-1 accents folded, so "Épicerie" sorts
 // among the E's.
@@ -158,7 +143,7 @@ std::string site_label(std::string_view url) {
 
 // A text in both languages: the French shown, the English in data-en for the page's switch.
 std::string both(const std::string& fr, const std::string& en) {
-    return fr == en ? "" : " data-en=\"" + html_escape(en) + "\"";
+    return fr == en ? "" : " data-en=\"" + markup_escaped(en) + "\"";
 }
 
 template <typename F>
@@ -422,9 +407,9 @@ std::string coop_item(const Registry& registry, const Coop& c) {
     li += "<div class=\"name\">" + shown(c.name) + "</div>";
     if (!stage_fr.empty())
         li += "<div class=\"stage\"><span class=\"dot s" + std::to_string(c.stage) + "\" aria-hidden=\"true\"></span><span" +
-              both(stage_fr, stage_en) + ">" + html_escape(stage_fr) + "</span></div>";
+              both(stage_fr, stage_en) + ">" + markup_escaped(stage_fr) + "</span></div>";
     if (!c.city.empty()) li += "<div class=\"where\">" + shown(c.city) + "</div>";
-    li += "<div class=\"policy" + std::string(welcoming ? "" : " no") + "\"" + both(policy_fr, policy_en) + ">" + html_escape(policy_fr) + "</div>";
+    li += "<div class=\"policy" + std::string(welcoming ? "" : " no") + "\"" + both(policy_fr, policy_en) + ">" + markup_escaped(policy_fr) + "</div>";
     if (linkable(c.website)) li += "<div><a href=\"" + shown(c.website) + "\" rel=\"noopener\">" + shown(site_label(c.website)) + "</a></div>";
     return li + "</li>\n";
 }
@@ -475,7 +460,7 @@ std::string directory_html(const Registry& registry) {
     h += "<body data-title-fr=\"" + title_fr + "\" data-title-en=\"" + title_en + "\">\n<header>\n";
     h += "<h1" + both(title_fr, title_en) + ">" + title_fr + "</h1>\n";
     h += "<button id=\"lang\" type=\"button\" lang=\"en\">English</button>\n";
-    h += "<p class=\"meta\" id=\"meta\"" + both(meta_fr, meta_en) + ">" + html_escape(meta_fr) + "</p>\n</header>\n";
+    h += "<p class=\"meta\" id=\"meta\"" + both(meta_fr, meta_en) + ">" + markup_escaped(meta_fr) + "</p>\n</header>\n";
     h += "<div class=\"tools\">\n<label class=\"search\"><span data-en=\"Search\">Rechercher</span> <input id=\"search\" type=\"search\" "
          "placeholder=\"nom, ville ou département\" data-en-placeholder=\"name, town or department\" autocomplete=\"off\"></label>\n"
          "<label><input id=\"welcomes\" type=\"checkbox\"> <span data-en=\"Welcomes visitors\">Accueille des visiteurs</span></label>\n"
@@ -483,12 +468,12 @@ std::string directory_html(const Registry& registry) {
     h += "<ul class=\"legend\" aria-label=\"Étapes\">\n";
     for (std::int64_t s = 1; s <= 5; ++s) {
         const auto [fr, en] = in_both([&] { return stage_label(s); });
-        h += "<li><span class=\"dot s" + std::to_string(s) + "\" aria-hidden=\"true\"></span><span" + both(fr, en) + ">" + html_escape(fr) + "</span></li>\n";
+        h += "<li><span class=\"dot s" + std::to_string(s) + "\" aria-hidden=\"true\"></span><span" + both(fr, en) + ">" + markup_escaped(fr) + "</span></li>\n";
     }
     h += "</ul>\n<main id=\"list\">\n";
     for (const auto& [country_key, departments] : countries) {
         const Group& country = country_groups[country_key];
-        h += "<section class=\"group country\">\n<h2" + both(country.fr, country.en) + ">" + html_escape(country.fr) + "</h2>\n";
+        h += "<section class=\"group country\">\n<h2" + both(country.fr, country.en) + ">" + markup_escaped(country.fr) + "</h2>\n";
         for (const auto& [dept_key, dept] : departments) {
             h += "<section class=\"group department\">\n";
             if (!dept.fr.empty()) h += "<h3" + both(dept.fr, dept.en) + ">" + shown(dept.fr) + "</h3>\n";

@@ -73,3 +73,9 @@ TEST_CASE("text printable characters exclude controls, line separators and bidir
         CHECK_FALSE(is_printable_character(c));
     }
 }
+
+TEST_CASE("text markup_escaped leaves no character that opens a tag, an entity or ends a quoted attribute") {
+    CHECK(markup_escaped("Tom & Jerry's <b>\"coop\"</b>") == "Tom &amp; Jerry&#39;s &lt;b&gt;&quot;coop&quot;&lt;/b&gt;");
+    CHECK(markup_escaped("Épicerie") == "Épicerie");
+    CHECK(markup_escaped("") == "");
+}

@@ -3,6 +3,7 @@
 #include "png.hpp"
 
 #include <passkoop/dates.hpp>
+#include <passkoop/text.hpp>
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -187,21 +188,6 @@ void check(cairo_surface_t* s) {
         throw std::runtime_error(std::string("cairo: ") + cairo_status_to_string(cairo_surface_status(s)));
 }
 
-std::string xml_escaped(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
 std::string number(double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f", v);
@@ -244,7 +230,7 @@ std::string card_svg(const CardInfo& card) {
     for (const Text& t : l.texts) {
         const char* fill = t.ink == Ink::white ? "#fff" : t.ink == Ink::green ? kGreenHex : "#000";
         s += "<text x=\"" + number(t.x) + "\" y=\"" + number(t.y) + "\" font-family=\"" + kSvgFonts + "\" font-size=\"" +
-             number(t.size) + "\"" + (t.bold ? " font-weight=\"bold\"" : "") + " fill=\"" + fill + "\">" + xml_escaped(t.text) +
+             number(t.size) + "\"" + (t.bold ? " font-weight=\"bold\"" : "") + " fill=\"" + fill + "\">" + markup_escaped(t.text) +
              "</text>\n";
     }
     s += svg_qr_path(l.qr, l.qr_x, l.qr_y, l.module);

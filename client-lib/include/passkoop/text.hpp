@@ -36,4 +36,7 @@ struct Utf8Character {
 // boundary to at most `max_bytes` bytes (then ending with "…").
 std::string printable(std::string_view text, std::size_t max_bytes = std::string_view::npos);
 
+// Text for an HTML or XML element or quoted attribute: & < > " ' written as entities.
+std::string markup_escaped(std::string_view text);
+
 }  // namespace passkoop
