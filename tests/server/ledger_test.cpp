@@ -773,3 +773,49 @@ TEST_CASE("passkoopd ledger verify names erased young rows and deleted last rows
     CHECK(r.out.find("Chain intact: 4 row(s)") != std::string::npos);
     CHECK(r.out.find("(retention 36 months)") != std::string::npos);
 }
+
+TEST_CASE("schema migrations run once each, in order, and a file from a newer program is left alone") {
+    pk_test::TempDir dir;
+    const std::string path = (dir.path / "schema.sqlite").string();
+    const char* const first[] = {"CREATE TABLE a (x INTEGER);", "INSERT INTO a VALUES (1);"};
+    const char* const more[] = {"CREATE TABLE a (x INTEGER);", "INSERT INTO a VALUES (1);", "INSERT INTO a VALUES (2);"};
+    const auto rows = [&] {
+        Database db(path);
+        auto s = db.prepare("SELECT group_concat(x) FROM a");
+        s.step();
+        return s.text(0);
+    };
+    const auto version = [&] {
+        Database db(path);
+        auto s = db.prepare("PRAGMA user_version");
+        s.step();
+        return s.integer(0);
+    };
+    {
+        Database db(path);
+        CHECK(migrate_schema(db, first));
+        CHECK(migrate_schema(db, first));  // nothing left to run
+    }
+    CHECK(rows() == "1");
+    CHECK(version() == 2);
+    {
+        Database db(path);
+        CHECK(migrate_schema(db, more));  // only the third runs
+    }
+    CHECK(rows() == "1,2");
+    CHECK(version() == 3);
+    {
+        Database db(path);
+        CHECK_FALSE(migrate_schema(db, first));  // an older program refuses the newer file
+    }
+    CHECK(rows() == "1,2");
+    CHECK(version() == 3);
+    // A migration that fails leaves the file at the last one that succeeded.
+    {
+        Database db(path);
+        const char* const broken[] = {more[0], more[1], more[2], "INSERT INTO a VALUES (3); INSERT INTO missing VALUES (4);"};
+        CHECK_THROWS_AS((void)migrate_schema(db, broken), SqliteError);
+    }
+    CHECK(rows() == "1,2");
+    CHECK(version() == 3);
+}

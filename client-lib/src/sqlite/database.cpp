@@ -135,4 +135,24 @@ void Transaction::commit() {
     done_ = true;
 }
 
+bool migrate_schema(Database& db, std::span<const char* const> migrations) {
+    std::int64_t version = 0;
+    {
+        auto s = db.prepare("PRAGMA user_version");  // finalised before the migrations run
+        s.step();
+        version = s.integer(0);
+    }
+    const auto latest = static_cast<std::int64_t>(migrations.size());
+    if (version > latest) return false;
+    for (auto v = version; v < latest; ++v) {
+        Transaction transaction(db, "BEGIN IMMEDIATE");
+        db.exec(migrations[static_cast<std::size_t>(v)]);
+        // PRAGMA takes no bound parameters; the value is our own loop counter.
+        const std::string pragma = "PRAGMA user_version=" + std::to_string(v + 1);
+        db.exec(pragma.c_str());
+        transaction.commit();
+    }
+    return true;
+}
+
 }  // namespace passkoop

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -122,5 +123,10 @@ private:
     Database& db_;
     bool done_ = false;
 };
+
+// Brings a schema up to date: runs the migrations past PRAGMA user_version, each in its own
+// transaction with the version it reaches. `migrations` is every schema change in order, never
+// edited once shipped. Returns false, running nothing, for a file from a newer program.
+[[nodiscard]] bool migrate_schema(Database& db, std::span<const char* const> migrations);
 
 }  // namespace passkoop

@@ -57,22 +57,7 @@ constexpr const char* kMigrations[] = {
 };
 
 void migrate(Database& db) {
-    std::int64_t version = 0;
-    {
-        auto s = db.prepare("PRAGMA user_version");
-        s.step();
-        version = s.integer(0);
-    }
-    constexpr auto latest = static_cast<std::int64_t>(std::size(kMigrations));
-    if (version > latest) throw TillError("till file schema is newer than this libpasskoop; upgrade it");
-    for (auto v = version; v < latest; ++v) {
-        Transaction transaction(db, "BEGIN IMMEDIATE");
-        db.exec(kMigrations[v]);
-        // PRAGMA takes no bound parameters; the value is our own loop counter.
-        const std::string pragma = "PRAGMA user_version=" + std::to_string(v + 1);
-        db.exec(pragma.c_str());
-        transaction.commit();
-    }
+    if (!migrate_schema(db, kMigrations)) throw TillError("till file schema is newer than this libpasskoop; upgrade it");
 }
 
 std::optional<std::string> get_meta(Database& db, std::string_view key) {

@@ -1,8 +1,5 @@
 #include "store/schema.hpp"
 
-#include <iterator>
-#include <string>
-
 namespace passkoop::server {
 
 namespace {
@@ -69,26 +66,10 @@ constexpr const char* kMigrations[] = {
     )sql",
 };
 
-std::int64_t schema_version(Database& db) {
-    auto s = db.prepare("PRAGMA user_version");  // finalised before the migrations run
-    s.step();
-    return s.integer(0);
-}
-
 }  // namespace
 
 void migrate(Database& db) {
-    const std::int64_t version = schema_version(db);
-    constexpr auto latest = static_cast<std::int64_t>(std::size(kMigrations));
-    if (version > latest) throw SqliteError("database schema is newer than this passkoopd; upgrade passkoopd");
-    for (auto v = version; v < latest; ++v) {
-        Transaction transaction(db, "BEGIN IMMEDIATE");
-        db.exec(kMigrations[v]);
-        // PRAGMA takes no bound parameters; the value is our own loop counter.
-        const std::string pragma = "PRAGMA user_version=" + std::to_string(v + 1);
-        db.exec(pragma.c_str());
-        transaction.commit();
-    }
+    if (!migrate_schema(db, kMigrations)) throw SqliteError("database schema is newer than this passkoopd; upgrade passkoopd");
 }
 
 }  // namespace passkoop::server
